@@ -1,0 +1,23 @@
+import type { Config } from "jest";
+
+// Tests are TypeScript ESM run through ts-jest (transpile only: `tsc -b` and tsconfig.test.json do the
+// type checking before jest starts). `@turnpike/*` imports resolve to each package's source, so a test
+// never runs stale build output; the `.js` suffixes NodeNext requires are mapped back to the `.ts` files.
+const config: Config = {
+  testEnvironment: "node",
+  extensionsToTreatAsEsm: [".ts"],
+  roots: ["<rootDir>/packages", "<rootDir>/examples"],
+  testMatch: ["**/test/**/*.test.ts"],
+  moduleNameMapper: {
+    "^@turnpike/(core|testing|policy-auth|policy-throttle|policy-cache|admin|cli)$": "<rootDir>/packages/$1/src/index.ts",
+    "^(\\.{1,2}/.*)\\.js$": "$1",
+  },
+  transform: {
+    "^.+\\.ts$": ["ts-jest", { useESM: true, isolatedModules: true, tsconfig: "<rootDir>/tsconfig.test.json" }],
+  },
+  testTimeout: 30000,
+  // Integration tests start real processes and servers; two workers match the two cores here.
+  maxWorkers: 2,
+};
+
+export default config;

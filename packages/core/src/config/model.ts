@@ -1,0 +1,174 @@
+/**
+ * The normalised configuration: the one shape the rest of the code reads. `loadConfig` turns every form
+ * the file may use (Express Gateway's singular/plural keys, step lists, short forms) into this.
+ */
+
+/** Where a listener binds. */
+export interface ListenerConfig {
+  port: number;
+  host: string;
+}
+
+/** One certificate pair, file paths already resolved against the config file's directory. */
+export interface TlsFiles {
+  key: string;
+  cert: string;
+  ca?: string[];
+  passphrase?: string;
+}
+
+/** The HTTPS listener: one default certificate and optional per-hostname ones (SNI, Express Gateway's map). */
+export interface HttpsConfig extends ListenerConfig {
+  tls: TlsFiles;
+  sni: Record<string, TlsFiles>;
+}
+
+/** The admin API listener. */
+export interface AdminConfig extends ListenerConfig {
+  token?: string;
+  /** Where admin-written data lives (absolute). */
+  dataDir: string;
+}
+
+/** Limits applied to every listener; the defaults are in `config/defaults.ts`. */
+export interface ServerLimits {
+  maxHeaderSize: number;
+  headersTimeout: number;
+  requestTimeout: number;
+  keepAliveTimeout: number;
+  shutdownTimeout: number;
+}
+
+/** Shared state for several instances. */
+export interface RedisConfig {
+  url: string;
+  /** Prepended to every key Turnpike writes. */
+  prefix: string;
+  /** Bound on every command, in ms: a request never waits longer on Redis. */
+  commandTimeout: number;
+  /** Bound on connecting, in ms. */
+  connectTimeout: number;
+}
+
+/** A credential declared in `consumers:`. */
+export interface CredentialDeclaration {
+  type: string;
+  keyId?: string;
+  keySecret?: string;
+  password?: string;
+  scopes: string[];
+  /** Config path, for messages. */
+  path: string;
+}
+
+/** A consumer declared in `consumers:` (read-only through the admin API). */
+export interface ConsumerDeclaration {
+  username: string;
+  /** Extra profile fields (firstname, email, ...). */
+  fields: Record<string, unknown>;
+  credentials: CredentialDeclaration[];
+  path: string;
+}
+
+/** One host/paths/methods rule of an apiEndpoint (an endpoint may have several, as in Express Gateway). */
+export interface ApiEndpointConfig {
+  /** The apiEndpoint's name. */
+  name: string;
+  /** `undefined` or `*` matches any host. */
+  host?: string;
+  /** Regular expression matched against the host instead of `host` (Express Gateway's `hostRegex`). */
+  hostRegex?: string;
+  /** Express-style paths (`/users`, `/users/*`, `/users/:id`); `["/*"]` when none were given. */
+  paths: string[];
+  /** Regular expression matched against the canonical path instead of `paths` (Express Gateway). */
+  pathRegex?: string;
+  /** Upper-case methods, or `undefined` for any method. */
+  methods?: string[];
+  /** Scopes a credential must all hold. */
+  scopes: string[];
+  path: string;
+}
+
+/** One upstream URL of a serviceEndpoint. */
+export interface UpstreamTarget {
+  url: string;
+  /** Relative share for weighted balancing (default 1). */
+  weight: number;
+}
+
+/** A serviceEndpoint. */
+export interface ServiceEndpointConfig {
+  name: string;
+  targets: UpstreamTarget[];
+  /** Proxy options given on the endpoint (Express Gateway's `proxyOptions`); they override the policy's. */
+  proxyOptions: Record<string, unknown>;
+  path: string;
+}
+
+/** A condition as written: `{ name, ...options }`. */
+export interface ConditionConfig {
+  name: string;
+  [option: string]: unknown;
+}
+
+/** One `{condition?, action}` step of a policy entry. */
+export interface PolicyStepConfig {
+  condition?: ConditionConfig;
+  action: Record<string, unknown>;
+  /** Config path of the action's options (e.g. `pipelines.api.policies[1].rate-limit[0].action`). */
+  path: string;
+  /** Config path of the condition. */
+  conditionPath: string;
+}
+
+/** One entry of a pipeline's `policies:` list. */
+export interface PolicyEntryConfig {
+  name: string;
+  steps: PolicyStepConfig[];
+  path: string;
+}
+
+/** A pipeline. */
+export interface PipelineConfig {
+  name: string;
+  apiEndpoints: string[];
+  policies: PolicyEntryConfig[];
+  path: string;
+}
+
+/** A plugin to load: an npm package name or a path relative to the config file. */
+export interface PluginReference {
+  name: string;
+  /** Options given in Express Gateway's map form (`plugins: {name: {package, ...}}`). */
+  options: Record<string, unknown>;
+  path: string;
+}
+
+/**
+ * Which peers may set forwarding headers: `false` (trust no one, the default), `true` (trust every hop),
+ * a number of hops, or addresses/CIDR ranges and the keywords `loopback`, `linklocal`, `uniquelocal`.
+ */
+export type TrustProxySetting = boolean | number | string[];
+
+/** A complete, normalised gateway configuration. */
+export interface GatewayConfig {
+  /** Absolute path of the file it came from, if any. */
+  source?: string;
+  /** Directory relative paths (plugins, TLS files, data) resolve from. */
+  baseDir: string;
+  http?: ListenerConfig;
+  https?: HttpsConfig;
+  admin?: AdminConfig;
+  server: ServerLimits;
+  trustProxy: TrustProxySetting;
+  plugins: PluginReference[];
+  redis?: RedisConfig;
+  consumers: ConsumerDeclaration[];
+  apiEndpoints: Record<string, ApiEndpointConfig[]>;
+  serviceEndpoints: Record<string, ServiceEndpointConfig>;
+  /** Express Gateway's allow-list of policy names, when given. */
+  policies?: string[];
+  pipelines: PipelineConfig[];
+  /** Load-time warnings (ignored Express Gateway options and keys). */
+  warnings: string[];
+}

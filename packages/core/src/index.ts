@@ -1,0 +1,81 @@
+/**
+ * @turnpike/core: configuration, compiled pipelines, the proxy and the server.
+ *
+ * @example
+ * ```ts
+ * import { createGateway } from "@turnpike/core";
+ * const gw = await createGateway({ config: "./gateway.config.yml" });
+ * await gw.listen();
+ * ```
+ */
+
+// Server
+export { createGateway } from "./server/create-gateway.js";
+export type { AdminModule, AdminServer, CreateGatewayOptions, Gateway, GatewayAddresses } from "./server/create-gateway.js";
+export type { RequestObserver } from "./server/handle-request.js";
+export { watchConfig } from "./server/watch-config.js";
+export type { WatchConfigOptions } from "./server/watch-config.js";
+export { errorBody, sendError } from "./server/send-error.js";
+
+// Configuration
+export { loadConfig, parseConfig, parseConfigText } from "./config/load-config.js";
+export type { LoadConfigOptions } from "./config/load-config.js";
+export { gatewayConfigSchema } from "./config/gateway-schema.js";
+export { DEFAULTS } from "./config/defaults.js";
+export { interpolateEnv } from "./config/interpolate-env.js";
+export type {
+  AdminConfig,
+  ApiEndpointConfig,
+  ConditionConfig,
+  ConsumerDeclaration,
+  CredentialDeclaration,
+  GatewayConfig,
+  HttpsConfig,
+  ListenerConfig,
+  PipelineConfig,
+  PluginReference,
+  PolicyEntryConfig,
+  PolicyStepConfig,
+  RedisConfig,
+  ServerLimits,
+  ServiceEndpointConfig,
+  TlsFiles,
+  TrustProxySetting,
+  UpstreamTarget,
+} from "./config/model.js";
+
+// Policies, conditions, plugins
+export { definePolicy, defineCondition, definePlugin, isPolicyDefinition, isConditionDefinition, isPluginDefinition } from "./pipeline/define.js";
+export type {
+  ConditionContext,
+  ConditionDefinition,
+  ConditionPredicate,
+  JsonSchema,
+  PluginDefinition,
+  PolicyContext,
+  PolicyDefinition,
+  PolicyMiddleware,
+  SharedRegistry,
+  StoreContext,
+} from "./pipeline/define.js";
+export { compileGateway } from "./pipeline/compile-gateway.js";
+export type { CompiledPipeline, CompileServices, Snapshot } from "./pipeline/compile-gateway.js";
+export { builtinConditions } from "./pipeline/conditions.js";
+export { builtinPolicies } from "./policies/index.js";
+export { FIRST_PARTY_POLICIES, loadPlugin, resolvePlugin } from "./plugins/load-plugins.js";
+export { compileTemplate } from "./expressions/compile-template.js";
+export type { Template } from "./expressions/compile-template.js";
+export { parseByteSize } from "./policies/request-size.js";
+
+// Requests
+export type { Consumer, RequestState } from "./request-state.js";
+export { canonicalizeTarget, normalizeHost } from "./routing/canonical-target.js";
+export type { CanonicalTarget } from "./routing/canonical-target.js";
+export { compileMatcher } from "./routing/compile-matcher.js";
+export type { Matcher, RouteEntry, RouteMatch } from "./routing/compile-matcher.js";
+
+// Errors and logging
+export { ConfigError, ERROR_CODES, GatewayError, formatProblem, toGatewayError } from "./errors.js";
+export type { ConfigProblem, ErrorCode, GatewayErrorOptions } from "./errors.js";
+export { createLogger, silentLogger, LOG_LEVELS } from "./logger.js";
+export type { Logger, LoggerOptions, LogLevel, LogSink } from "./logger.js";

@@ -1,0 +1,225 @@
+/**
+ * Compiling a normalised configuration into an immutable snapshot: plugins loaded and checked, every
+ * policy's options validated (all problems reported at once, with paths), conditions and templates
+ * compiled, middleware built, and one matcher over every pipeline's apiEndpoints.
+ */
+import type { GatewayConfig, PolicyStepConfig } from "../config/model.js";
+import { joinPath, SchemaValidator } from "../config/schema-validator.js";
+import { ConfigError, type ConfigProblem } from "../errors.js";
+import { compileTemplate } from "../expressions/compile-template.js";
+import type { Logger } from "../logger.js";
+import { FIRST_PARTY_POLICIES, loadPlugin } from "../plugins/load-plugins.js";
+import { compileMatcher, type Matcher, type RouteEntry } from "../routing/compile-matcher.js";
+import { builtinConditions, UNSUPPORTED_CONDITIONS } from "./conditions.js";
+import type { ConditionDefinition, ConditionPredicate, PolicyContext, PolicyDefinition, StoreContext } from "./define.js";
+import type { CompiledStep } from "./run-pipeline.js";
+
+/** A pipeline ready to run. */
+export interface CompiledPipeline {
+  readonly name: string;
+  readonly steps: readonly CompiledStep[];
+}
+
+/** An immutable, compiled configuration. The server swaps whole snapshots on reload. */
+export interface Snapshot {
+  readonly config: GatewayConfig;
+  readonly matcher: Matcher<CompiledPipeline>;
+  readonly pipelines: ReadonlyMap<string, CompiledPipeline>;
+  /** Load-time warnings (ignored options, unset variables). */
+  readonly warnings: readonly string[];
+  /** Releases what the snapshot's policies hold (timers, local stores). */
+  close(): Promise<void>;
+}
+
+/** What compiling needs from the gateway that outlives snapshots. */
+export interface CompileServices {
+  readonly logger: Logger;
+  readonly stores: StoreContext;
+  /** Policies every gateway has (proxy, terminate, log, request-size). */
+  readonly builtinPolicies: readonly PolicyDefinition<any>[];
+}
+
+interface Registered<T> {
+  definition: T;
+  origin: string;
+}
+
+class Registry {
+  readonly policies = new Map<string, Registered<PolicyDefinition<any>>>();
+  readonly conditions = new Map<string, Registered<ConditionDefinition<any>>>();
+
+  add(origin: string, policies: readonly PolicyDefinition<any>[] = [], conditions: readonly ConditionDefinition<any>[] = [], problems: ConfigProblem[], at: string): void {
+    for (const policy of policies) {
+      const existing = this.policies.get(policy.name);
+      if (existing && existing.origin !== origin) {
+        problems.push({ path: at, message: `policy ${JSON.stringify(policy.name)} from ${origin} is already provided by ${existing.origin}` });
+      } else {
+        this.policies.set(policy.name, { definition: policy, origin });
+      }
+    }
+    for (const condition of conditions) {
+      const existing = this.conditions.get(condition.name);
+      if (existing && existing.origin !== origin) {
+        problems.push({ path: at, message: `condition ${JSON.stringify(condition.name)} from ${origin} is already provided by ${existing.origin}` });
+      } else {
+        this.conditions.set(condition.name, { definition: condition, origin });
+      }
+    }
+  }
+}
+
+async function buildRegistry(config: GatewayConfig, services: CompileServices, problems: ConfigProblem[]): Promise<Registry> {
+  const registry = new Registry();
+  registry.add("@turnpike/core", services.builtinPolicies, builtinConditions, problems, "");
+  const loaded = new Set<string>();
+  for (const ref of config.plugins) {
+    try {
+      const plugin = await loadPlugin(ref.name, config.baseDir, ref.path);
+      loaded.add(ref.name);
+      registry.add(plugin.name, plugin.policies, plugin.conditions, problems, ref.path);
+    } catch (err) {
+      if (err instanceof ConfigError) problems.push(...err.problems);
+      else throw err;
+    }
+  }
+  // First-party policies need no `plugins:` entry: load their package when a pipeline uses one.
+  const wanted = new Set<string>();
+  for (const pipeline of config.pipelines) {
+    for (const entry of pipeline.policies) {
+      const pkg = FIRST_PARTY_POLICIES[entry.name];
+      if (pkg && !registry.policies.has(entry.name) && !loaded.has(pkg)) wanted.add(pkg);
+    }
+  }
+  for (const pkg of wanted) {
+    try {
+      const plugin = await loadPlugin(pkg, config.baseDir, "plugins");
+      registry.add(plugin.name, plugin.policies, plugin.conditions, problems, "plugins");
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      // Reported where the policy is used, below, with the package to install.
+    }
+  }
+  return registry;
+}
+
+/**
+ * Compiles a configuration into a snapshot.
+ * @throws ConfigError listing every problem (unknown policies and conditions, invalid options, plugins
+ *   that cannot load, broken references), each with its path.
+ */
+export async function compileGateway(config: GatewayConfig, services: CompileServices): Promise<Snapshot> {
+  const problems: ConfigProblem[] = [];
+  const warnings: string[] = [...config.warnings];
+  const closers: (() => void | Promise<void>)[] = [];
+  const registry = await buildRegistry(config, services, problems);
+  const validator = new SchemaValidator();
+
+  const compileCondition = (raw: unknown, at: string): ConditionPredicate => {
+    if (raw === null || typeof raw !== "object" || typeof (raw as { name?: unknown }).name !== "string") {
+      throw new ConfigError([{ path: at, message: "must be an object with a name" }]);
+    }
+    const { name, ...options } = raw as { name: string };
+    const registered = registry.conditions.get(name);
+    if (!registered) {
+      const why = UNSUPPORTED_CONDITIONS[name];
+      throw new ConfigError([
+        { path: joinPath(at, "name"), message: why ? `condition ${JSON.stringify(name)} is not supported: ${why}` : `unknown condition ${JSON.stringify(name)} (available: ${[...registry.conditions.keys()].join(", ")})` },
+      ]);
+    }
+    const optionProblems = validator.validate(registered.definition.schema, options, at);
+    if (optionProblems.length > 0) throw new ConfigError(optionProblems);
+    return registered.definition.create(options, {
+      path: at,
+      logger: services.logger.child(`condition ${name}`),
+      compileCondition,
+      compileTemplate: (template, path = at) => compileTemplate(template, path),
+    });
+  };
+
+  const compileStep = async (policy: PolicyDefinition<any>, pipelineName: string, step: PolicyStepConfig, endpoints: GatewayConfig["apiEndpoints"][string]): Promise<CompiledStep> => {
+    const stepProblems: ConfigProblem[] = [];
+    let condition: ConditionPredicate | undefined;
+    if (step.condition) {
+      try {
+        condition = compileCondition(step.condition, step.conditionPath);
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        stepProblems.push(...err.problems);
+      }
+    }
+    const options = structuredClone(step.action);
+    stepProblems.push(...validator.validate(policy.schema, options, step.path));
+    if (stepProblems.length > 0) throw new ConfigError(stepProblems);
+
+    const properties = (policy.schema.properties ?? {}) as Record<string, { deprecated?: boolean; description?: string }>;
+    for (const key of Object.keys(step.action)) {
+      if (properties[key]?.deprecated) warnings.push(`${joinPath(step.path, key)}: accepted for Express Gateway compatibility and ignored (${properties[key]?.description ?? "no effect in Turnpike"})`);
+    }
+    const ctx: PolicyContext = {
+      name: policy.name,
+      path: step.path,
+      pipeline: pipelineName,
+      apiEndpoints: endpoints,
+      config,
+      logger: services.logger.child(`policy ${policy.name}`),
+      stores: services.stores,
+      compileTemplate: (template, path = step.path) => compileTemplate(template, path),
+      warn: (message) => warnings.push(`${step.path}: ${message}`),
+      onClose: (close) => closers.push(close),
+    };
+    const handle = await policy.create(options, ctx);
+    if (typeof handle !== "function") throw new ConfigError([{ path: step.path, message: `policy ${policy.name} did not return a middleware function` }]);
+    return { policy: policy.name, condition, handle };
+  };
+
+  const pipelines = new Map<string, CompiledPipeline>();
+  const routes: RouteEntry<CompiledPipeline>[] = [];
+  const claimed = new Set<string>();
+  for (const pipeline of config.pipelines) {
+    const endpoints = pipeline.apiEndpoints.flatMap((name) => config.apiEndpoints[name] ?? []);
+    const steps: CompiledStep[] = [];
+    for (const entry of pipeline.policies) {
+      if (config.policies && !config.policies.includes(entry.name)) {
+        problems.push({ path: entry.path, message: `policy ${JSON.stringify(entry.name)} is not listed in the top-level policies allow-list` });
+        continue;
+      }
+      const registered = registry.policies.get(entry.name);
+      if (!registered) {
+        const pkg = FIRST_PARTY_POLICIES[entry.name];
+        problems.push({
+          path: entry.path,
+          message: pkg
+            ? `policy ${JSON.stringify(entry.name)} is provided by ${pkg}, which is not installed (npm install ${pkg})`
+            : `unknown policy ${JSON.stringify(entry.name)} (available: ${[...registry.policies.keys()].sort().join(", ")}; add the plugin that provides it to plugins:)`,
+        });
+        continue;
+      }
+      for (const step of entry.steps) {
+        try {
+          steps.push(await compileStep(registered.definition, pipeline.name, step, endpoints));
+        } catch (err) {
+          if (err instanceof ConfigError) problems.push(...err.problems);
+          else problems.push({ path: step.path, message: `policy ${entry.name} failed to build: ${(err as Error).message}` });
+        }
+      }
+    }
+    const compiled: CompiledPipeline = Object.freeze({ name: pipeline.name, steps: Object.freeze(steps) });
+    pipelines.set(pipeline.name, compiled);
+    for (const name of pipeline.apiEndpoints) {
+      // The first pipeline that lists an endpoint handles it (a warning was given for the others).
+      if (claimed.has(name)) continue;
+      claimed.add(name);
+      for (const endpoint of config.apiEndpoints[name] ?? []) routes.push({ endpoint, target: compiled });
+    }
+  }
+
+  const close = async (): Promise<void> => {
+    const results = await Promise.allSettled(closers.map(async (c) => c()));
+    for (const r of results) if (r.status === "rejected") services.logger.warn("a policy failed to close: %s", (r.reason as Error)?.message ?? r.reason);
+  };
+  if (problems.length > 0) {
+    await close();
+    throw new ConfigError(problems, config.source);
+  }
+  return Object.freeze({ config, matcher: compileMatcher(routes), pipelines, warnings, close });
+}

@@ -1,0 +1,196 @@
+/**
+ * The contract between the core and policies, conditions and plugins.
+ */
+import type { Request, RequestHandler, Response } from "express";
+import type { Redis } from "ioredis";
+import type { ApiEndpointConfig, GatewayConfig } from "../config/model.js";
+import type { Template } from "../expressions/compile-template.js";
+import type { Logger } from "../logger.js";
+
+/** A JSON Schema (draft-07) object, as ajv reads it. */
+export type JsonSchema = Record<string, unknown>;
+
+/** Objects that live as long as the gateway (across reloads), shared by policies and the admin API. */
+export interface SharedRegistry {
+  /** Returns the object stored under `key`, creating it with `create` the first time. */
+  get<T>(key: string, create: () => T): T;
+  /** Registers a function run once when the gateway closes (after every snapshot has drained). */
+  onClose(close: () => void | Promise<void>): void;
+}
+
+/** Infrastructure for stateful policies, injected by the core: a policy never opens its own connections. */
+export interface StoreContext {
+  /** `redis` when `redis:` is configured (state shared by every instance), else `memory`. */
+  readonly backend: "memory" | "redis";
+  /** The gateway's Redis client (commands bounded by `redis.commandTimeout`), when configured. */
+  readonly redis?: Redis;
+  /** Key prefix for everything written to Redis (`redis.prefix`). */
+  readonly prefix: string;
+  /** Gateway-lifetime objects (stores, caches) that survive reloads. */
+  readonly shared: SharedRegistry;
+  /** Directory for durable local data (`<config dir>/.turnpike` unless `admin.dataDir` says otherwise). */
+  readonly dataDir: string;
+}
+
+/** What a policy factory receives besides its options. */
+export interface PolicyContext {
+  /** The policy's name. */
+  readonly name: string;
+  /** Config path of the options, e.g. `pipelines.api.policies[1].rate-limit[0].action`. */
+  readonly path: string;
+  /** The pipeline the policy belongs to. */
+  readonly pipeline: string;
+  /** The apiEndpoint rules the pipeline serves. */
+  readonly apiEndpoints: readonly ApiEndpointConfig[];
+  /** The whole, normalised configuration. */
+  readonly config: GatewayConfig;
+  /** Logger named after the policy. */
+  readonly logger: Logger;
+  /** Stores and connections. */
+  readonly stores: StoreContext;
+  /**
+   * Compiles a template such as `${req.user.id}` once, at load time.
+   * @throws ConfigError when the template is not valid (reported at `path`).
+   */
+  compileTemplate(template: string, path?: string): Template;
+  /** Records a load-time warning at this policy's path. */
+  warn(message: string): void;
+  /** Registers cleanup run when the snapshot this policy belongs to is retired. */
+  onClose(close: () => void | Promise<void>): void;
+}
+
+/** A policy's middleware: plain Express middleware. */
+export type PolicyMiddleware = RequestHandler;
+
+/**
+ * A policy: a name, a JSON Schema for its options and a factory that turns validated options into an
+ * Express middleware once, when the configuration is compiled.
+ */
+export interface PolicyDefinition<Options = Record<string, unknown>> {
+  /** The key used in config (`rate-limit`). */
+  readonly name: string;
+  /**
+   * JSON Schema of the options (an object schema). Unknown options are errors: the core treats a missing
+   * `additionalProperties` as `false`. Properties marked `deprecated: true` are accepted for Express Gateway
+   * compatibility and ignored with a warning. Every property should carry a `description`: the reference
+   * docs are generated from it.
+   */
+  readonly schema: JsonSchema;
+  /** One line for docs and `turnpike validate` output. */
+  readonly description?: string;
+  /** Builds the middleware from validated options (defaults applied). */
+  create(options: Options, ctx: PolicyContext): PolicyMiddleware | Promise<PolicyMiddleware>;
+}
+
+/** A compiled condition: decides, per request, whether a step runs. */
+export type ConditionPredicate = (req: Request, res: Response) => boolean;
+
+/** What a condition factory receives. */
+export interface ConditionContext {
+  readonly path: string;
+  readonly logger: Logger;
+  /** Compiles a nested condition (for `allOf`, `oneOf`, `not`). */
+  compileCondition(config: unknown, path: string): ConditionPredicate;
+  compileTemplate(template: string, path?: string): Template;
+}
+
+/** A condition usable in `{condition: {name, ...}}`. */
+export interface ConditionDefinition<Options = Record<string, unknown>> {
+  readonly name: string;
+  /** JSON Schema of the options besides `name`. */
+  readonly schema: JsonSchema;
+  create(options: Options, ctx: ConditionContext): ConditionPredicate;
+}
+
+/** A plugin package's default export. */
+export interface PluginDefinition {
+  /** The package's name, for messages. */
+  readonly name: string;
+  readonly policies?: readonly PolicyDefinition<any>[];
+  readonly conditions?: readonly ConditionDefinition<any>[];
+}
+
+const POLICY_BRAND = Symbol.for("turnpike.policy");
+const CONDITION_BRAND = Symbol.for("turnpike.condition");
+const PLUGIN_BRAND = Symbol.for("turnpike.plugin");
+
+// Brands use Symbol.for so two copies of @turnpike/core in one process still recognise each other's objects.
+function brand<T extends object>(value: T, symbol: symbol): T {
+  Object.defineProperty(value, symbol, { value: true });
+  return Object.freeze(value);
+}
+
+const NAME_PATTERN = /^[a-z][a-zA-Z0-9-]*$/;
+
+function checkName(kind: string, name: unknown): void {
+  if (typeof name !== "string" || !NAME_PATTERN.test(name)) {
+    throw new TypeError(`${kind} name must be a kebab-case or camelCase string, got ${JSON.stringify(name)}`);
+  }
+}
+
+/**
+ * Declares a policy.
+ *
+ * @example
+ * ```ts
+ * export default definePolicy<{ header: string; value: string }>({
+ *   name: "add-header",
+ *   schema: {
+ *     type: "object",
+ *     properties: {
+ *       header: { type: "string", description: "Header to add to the upstream request" },
+ *       value: { type: "string", description: "Its value" },
+ *     },
+ *     required: ["header", "value"],
+ *   },
+ *   create({ header, value }) {
+ *     const name = header.toLowerCase();
+ *     return function addHeader(req, _res, next) { req.headers[name] = value; next(); };
+ *   },
+ * });
+ * ```
+ * @throws TypeError when the definition is malformed.
+ */
+export function definePolicy<Options = Record<string, unknown>>(definition: PolicyDefinition<Options>): PolicyDefinition<Options> {
+  checkName("policy", definition.name);
+  if (typeof definition.create !== "function") throw new TypeError(`policy ${definition.name}: create must be a function`);
+  if (typeof definition.schema !== "object" || definition.schema === null) {
+    throw new TypeError(`policy ${definition.name}: schema must be a JSON Schema object`);
+  }
+  return brand({ ...definition }, POLICY_BRAND);
+}
+
+/** Declares a condition. @throws TypeError when the definition is malformed. */
+export function defineCondition<Options = Record<string, unknown>>(definition: ConditionDefinition<Options>): ConditionDefinition<Options> {
+  checkName("condition", definition.name);
+  if (typeof definition.create !== "function") throw new TypeError(`condition ${definition.name}: create must be a function`);
+  return brand({ ...definition }, CONDITION_BRAND);
+}
+
+/**
+ * Declares a plugin: the default export of a policy package.
+ *
+ * @example
+ * ```ts
+ * export default definePlugin({ name: "my-plugin", policies: [addHeader] });
+ * ```
+ */
+export function definePlugin(definition: PluginDefinition): PluginDefinition {
+  if (typeof definition.name !== "string" || definition.name === "") throw new TypeError("plugin name must be a non-empty string");
+  return brand({ ...definition }, PLUGIN_BRAND);
+}
+
+/** True for objects made by {@link definePolicy}. */
+export function isPolicyDefinition(value: unknown): value is PolicyDefinition<unknown> {
+  return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[POLICY_BRAND] === true;
+}
+
+/** True for objects made by {@link defineCondition}. */
+export function isConditionDefinition(value: unknown): value is ConditionDefinition<unknown> {
+  return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[CONDITION_BRAND] === true;
+}
+
+/** True for objects made by {@link definePlugin}. */
+export function isPluginDefinition(value: unknown): value is PluginDefinition {
+  return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[PLUGIN_BRAND] === true;
+}

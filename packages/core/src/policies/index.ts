@@ -1,0 +1,11 @@
+/**
+ * The policies every gateway has, without any plugin.
+ */
+import type { PolicyDefinition } from "../pipeline/define.js";
+import { proxyPolicy } from "../proxy/proxy-policy.js";
+import { logPolicy } from "./log.js";
+import { requestSizePolicy } from "./request-size.js";
+import { terminatePolicy } from "./terminate.js";
+
+/** Built-in policies: `proxy`, `terminate`, `log`, `request-size`. */
+export const builtinPolicies: readonly PolicyDefinition<any>[] = [proxyPolicy, terminatePolicy, logPolicy, requestSizePolicy];

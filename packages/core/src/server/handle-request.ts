@@ -1,0 +1,106 @@
+/**
+ * The server's single request handler: request id, canonical target, one matcher lookup, then the
+ * matched pipeline's middleware array. It reads the current snapshot once per request, so a reload that
+ * swaps snapshots never changes the rules under a request already in flight.
+ */
+import type { Request, Response } from "express";
+import { randomUUID } from "node:crypto";
+import { performance } from "node:perf_hooks";
+import { GatewayError } from "../errors.js";
+import type { Logger } from "../logger.js";
+import type { CompiledPipeline, Snapshot } from "../pipeline/compile-gateway.js";
+import { runPipeline } from "../pipeline/run-pipeline.js";
+import type { RequestState } from "../request-state.js";
+import { canonicalizeTarget, normalizeHost } from "../routing/canonical-target.js";
+import { sendError } from "./send-error.js";
+import { clientAddress, type TrustFunction } from "./trust-proxy.js";
+
+/** A snapshot as the server holds it, with its in-flight count (it closes once retired and drained). */
+export interface LiveSnapshot {
+  readonly snapshot: Snapshot;
+  readonly trust: TrustFunction;
+  inFlight: number;
+  retired: boolean;
+  /** Called when a retired snapshot's last request ends. */
+  onDrained: (() => void) | undefined;
+}
+
+/** Called when a response ends (finished or aborted), with the request's state. */
+export type RequestObserver = (req: Request, res: Response, state: RequestState) => void;
+
+/** What the handler needs from the gateway. */
+export interface HandlerContext {
+  current(): LiveSnapshot;
+  readonly logger: Logger;
+  readonly observers: readonly RequestObserver[];
+  /** True while the gateway drains for shutdown: responses ask clients to close their connection. */
+  draining(): boolean;
+}
+
+// Visible characters only and bounded length: a forwarded id ends up in logs and upstream headers.
+const REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
+
+function pickRequestId(req: Request, peerTrusted: boolean): string {
+  if (peerTrusted) {
+    const sent = req.headers["x-request-id"];
+    if (typeof sent === "string" && REQUEST_ID.test(sent)) return sent;
+  }
+  return randomUUID();
+}
+
+/** Creates the `(req, res)` handler used by the listeners (and by `gateway.app`). */
+export function createRequestHandler(context: HandlerContext): (req: Request, res: Response) => void {
+  const { logger, observers } = context;
+
+  return function handleRequest(req, res) {
+    const live = context.current();
+    const { snapshot, trust } = live;
+    const peer = req.socket.remoteAddress ?? "";
+    const peerTrusted = trust(peer, 0);
+    const requestId = pickRequestId(req, peerTrusted);
+    res.setHeader("x-request-id", requestId);
+    if (context.draining()) res.setHeader("connection", "close");
+
+    live.inFlight++;
+    res.once("close", () => {
+      live.inFlight--;
+      if (live.retired && live.inFlight === 0) live.onDrained?.();
+      const state = res.locals?.turnpike as RequestState | undefined;
+      if (state !== undefined) for (const observe of observers) observe(req, res, state);
+    });
+
+    const target = canonicalizeTarget(req.url);
+    if (target instanceof GatewayError) return sendError(res, target, logger, req.method);
+    const host = normalizeHost(target.authority ?? req.headers.host);
+    const match = snapshot.matcher.match(host, req.method, target.matchPath);
+    if (match === undefined) return sendError(res, new GatewayError("NOT_FOUND"), logger, req.method);
+
+    const forwardedProto = peerTrusted ? req.headers["x-forwarded-proto"] : undefined;
+    const state: RequestState = {
+      requestId,
+      pipeline: match.target.name,
+      apiEndpoint: match.endpoint,
+      path: target.path,
+      route: match.route,
+      params: match.params,
+      peerTrusted,
+      clientIp: clientAddress(req, trust, peerTrusted),
+      protocol: typeof forwardedProto === "string" ? forwardedProto.split(",")[0]!.trim() : (req.socket as { encrypted?: boolean }).encrypted ? "https" : "http",
+      startTime: performance.now(),
+    };
+    if (res.locals === undefined) res.locals = { turnpike: state } as Response["locals"];
+    else res.locals.turnpike = state;
+    // What Express's router would have set, for middleware written for Express.
+    req.originalUrl ??= req.url;
+    req.url = target.path + target.query;
+    req.params = match.params;
+    if (req.res === undefined) req.res = res;
+
+    runPipeline(match.target.steps, req, res, (err?: unknown) => {
+      if (err !== undefined) sendError(res, err, logger, req.method);
+      else if (!res.headersSent) sendError(res, new GatewayError("NOT_HANDLED"), logger, req.method);
+    });
+  };
+}
+
+export type { CompiledPipeline };

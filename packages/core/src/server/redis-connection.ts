@@ -1,0 +1,51 @@
+/**
+ * The gateway's one Redis connection, shared by every policy and the admin API. Commands are bounded
+ * by `commandTimeout`, so a request never hangs on Redis; the connection retries forever in the
+ * background and policies resume using it when it returns.
+ */
+import { Redis } from "ioredis";
+import type { RedisConfig } from "../config/model.js";
+import type { Logger } from "../logger.js";
+
+/** Opens the connection described by `config`. Errors are logged once per outage, never thrown. */
+export function openRedis(config: RedisConfig, logger: Logger): Redis {
+  const client = new Redis(config.url, {
+    commandTimeout: config.commandTimeout,
+    connectTimeout: config.connectTimeout,
+    // One retry per command at most: with commandTimeout this bounds the wait of any request.
+    maxRetriesPerRequest: 1,
+    enableReadyCheck: true,
+    retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
+  });
+  let down = false;
+  client.on("error", (err: Error & { code?: string }) => {
+    if (down) return;
+    down = true;
+    logger.error("redis %s: %s", redactUrl(config.url), err.code ?? err.message);
+  });
+  client.on("ready", () => {
+    if (down) logger.info("redis %s: connected again", redactUrl(config.url));
+    down = false;
+  });
+  return client;
+}
+
+/** A Redis URL without its password, for logs. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "(invalid url)";
+  }
+}
+
+/** Closes the connection, waiting for pending replies when it can. */
+export async function closeRedis(client: Redis): Promise<void> {
+  try {
+    await client.quit();
+  } catch {
+    client.disconnect();
+  }
+}
