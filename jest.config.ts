@@ -13,7 +13,7 @@ const config: Config = {
     "^(\\.{1,2}/.*)\\.js$": "$1",
   },
   transform: {
-    "^.+\\.ts$": ["ts-jest", { useESM: true, isolatedModules: true, tsconfig: "<rootDir>/tsconfig.test.json" }],
+    "^.+\\.ts$": ["ts-jest", { useESM: true, tsconfig: "<rootDir>/tsconfig.test.json" }],
   },
   testTimeout: 30000,
   // Integration tests start real processes and servers; two workers match the two cores here.

@@ -10,6 +10,7 @@
 /** Status and default message of every error code a client can receive from the gateway itself. */
 export const ERROR_CODES = {
   BAD_REQUEST: { status: 400, message: "Bad request" },
+  VALIDATION_FAILED: { status: 400, message: "The request body is not valid" },
   BAD_PATH_ENCODING: { status: 400, message: "The request path contains malformed percent-encoding" },
   BAD_REQUEST_TARGET: { status: 400, message: "The request target is not a valid origin-form or absolute-form URL" },
   UNAUTHORIZED: { status: 401, message: "Missing or invalid credentials" },
@@ -17,6 +18,7 @@ export const ERROR_CODES = {
   INSUFFICIENT_SCOPE: { status: 403, message: "The credential lacks a scope this endpoint requires" },
   IP_NOT_ALLOWED: { status: 403, message: "Requests from this address are not allowed" },
   NOT_FOUND: { status: 404, message: "No API endpoint matches this request" },
+  RESOURCE_NOT_FOUND: { status: 404, message: "No such resource" },
   NOT_HANDLED: { status: 404, message: "No policy in the pipeline answered this request" },
   METHOD_NOT_ALLOWED: { status: 405, message: "Method not allowed" },
   REQUEST_TIMEOUT: { status: 408, message: "The request was not received in time" },

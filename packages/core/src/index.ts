@@ -14,8 +14,14 @@ export { createGateway } from "./server/create-gateway.js";
 export type { AdminModule, AdminServer, CreateGatewayOptions, Gateway, GatewayAddresses } from "./server/create-gateway.js";
 export type { RequestObserver } from "./server/handle-request.js";
 export { watchConfig } from "./server/watch-config.js";
+export { checkConfig } from "./server/check-config.js";
+export type { CheckResult } from "./server/check-config.js";
 export type { WatchConfigOptions } from "./server/watch-config.js";
 export { errorBody, sendError } from "./server/send-error.js";
+export { createGatewayMetrics } from "./server/gateway-metrics.js";
+export type { CounterSeries, GatewayMetrics, MetricLabels } from "./server/gateway-metrics.js";
+export { adminRoutes, registerAdminRoute } from "./server/admin-routes.js";
+export type { AdminRoute } from "./server/admin-routes.js";
 
 // Configuration
 export { loadConfig, parseConfig, parseConfigText } from "./config/load-config.js";

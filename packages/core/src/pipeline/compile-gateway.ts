@@ -13,6 +13,7 @@ import { compileMatcher, type Matcher, type RouteEntry } from "../routing/compil
 import { builtinConditions, UNSUPPORTED_CONDITIONS } from "./conditions.js";
 import type { ConditionDefinition, ConditionPredicate, PolicyContext, PolicyDefinition, StoreContext } from "./define.js";
 import type { CompiledStep } from "./run-pipeline.js";
+import type { GatewayMetrics } from "../server/gateway-metrics.js";
 
 /** A pipeline ready to run. */
 export interface CompiledPipeline {
@@ -35,6 +36,7 @@ export interface Snapshot {
 export interface CompileServices {
   readonly logger: Logger;
   readonly stores: StoreContext;
+  readonly metrics: GatewayMetrics;
   /** Policies every gateway has (proxy, terminate, log, request-size). */
   readonly builtinPolicies: readonly PolicyDefinition<any>[];
 }
@@ -163,6 +165,7 @@ export async function compileGateway(config: GatewayConfig, services: CompileSer
       config,
       logger: services.logger.child(`policy ${policy.name}`),
       stores: services.stores,
+      metrics: services.metrics,
       compileTemplate: (template, path = step.path) => compileTemplate(template, path),
       warn: (message) => warnings.push(`${step.path}: ${message}`),
       onClose: (close) => closers.push(close),

@@ -6,6 +6,7 @@ import type { Redis } from "ioredis";
 import type { ApiEndpointConfig, GatewayConfig } from "../config/model.js";
 import type { Template } from "../expressions/compile-template.js";
 import type { Logger } from "../logger.js";
+import type { GatewayMetrics } from "../server/gateway-metrics.js";
 
 /** A JSON Schema (draft-07) object, as ajv reads it. */
 export type JsonSchema = Record<string, unknown>;
@@ -48,6 +49,8 @@ export interface PolicyContext {
   readonly logger: Logger;
   /** Stores and connections. */
   readonly stores: StoreContext;
+  /** Counters exposed by the admin API's `GET /metrics`. */
+  readonly metrics: GatewayMetrics;
   /**
    * Compiles a template such as `${req.user.id}` once, at load time.
    * @throws ConfigError when the template is not valid (reported at `path`).

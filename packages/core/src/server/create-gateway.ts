@@ -25,6 +25,7 @@ import { createRequestHandler, type LiveSnapshot, type RequestObserver } from ".
 import { closeRedis, openRedis } from "./redis-connection.js";
 import { answerClientError } from "./send-error.js";
 import { GatewaySharedRegistry } from "./shared-registry.js";
+import { createGatewayMetrics, type GatewayMetrics } from "./gateway-metrics.js";
 import { compileTrust } from "./trust-proxy.js";
 
 /** Options of {@link createGateway}. */
@@ -66,6 +67,8 @@ export interface Gateway {
   readonly logger: Logger;
   /** Stores and connections shared by policies and the admin API. */
   readonly stores: StoreContext;
+  /** Counters policies increment, exposed by the admin API. */
+  readonly metrics: GatewayMetrics;
   /** Starts the configured listeners (and the admin API). */
   listen(): Promise<GatewayAddresses>;
   /**
@@ -177,7 +180,8 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     shared,
     dataDir: config.admin?.dataDir ?? path.resolve(config.baseDir, ".turnpike"),
   };
-  const compileServices = { logger, stores, builtinPolicies: [...builtinPolicies, ...(options.policies ?? [])] };
+  const metrics = createGatewayMetrics();
+  const compileServices = { logger, stores, metrics, builtinPolicies: [...builtinPolicies, ...(options.policies ?? [])] };
 
   const makeLive = (snapshot: Snapshot): LiveSnapshot => ({ snapshot, trust: compileTrust(snapshot.config.trustProxy), inFlight: 0, retired: false, onDrained: undefined });
   let live: LiveSnapshot;
@@ -233,6 +237,7 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     },
     logger,
     stores,
+    metrics,
 
     async listen() {
       if (servers.length > 0) throw new Error("the gateway is already listening");

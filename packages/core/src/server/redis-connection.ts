@@ -8,8 +8,9 @@ import type { RedisConfig } from "../config/model.js";
 import type { Logger } from "../logger.js";
 
 /** Opens the connection described by `config`. Errors are logged once per outage, never thrown. */
-export function openRedis(config: RedisConfig, logger: Logger): Redis {
+export function openRedis(config: RedisConfig, logger: Logger, options: { lazy?: boolean } = {}): Redis {
   const client = new Redis(config.url, {
+    lazyConnect: options.lazy ?? false,
     commandTimeout: config.commandTimeout,
     connectTimeout: config.connectTimeout,
     // One retry per command at most: with commandTimeout this bounds the wait of any request.

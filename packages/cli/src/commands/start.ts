@@ -1,0 +1,58 @@
+/**
+ * `turnpike start [-c FILE] [--no-watch]`: starts the gateway (and the admin API when configured), prints
+ * one line per listener, hot-reloads FILE when it changes, and on SIGTERM/SIGINT stops accepting, lets
+ * in-flight requests finish and exits 0.
+ */
+import { ConfigError, createGateway, formatProblem, watchConfig } from "@turnpike/core";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import type { Command } from "../command.js";
+
+export const startCommand: Command = {
+  name: "start",
+  summary: "start the gateway",
+  usage: [
+    "turnpike start [-c FILE] [--no-watch]",
+    "",
+    "  -c, --config FILE   configuration file (default ./gateway.config.yml)",
+    "  --no-watch          do not reload the configuration when the file changes",
+  ].join("\n"),
+  async run(args, io) {
+    const { values } = parseArgs({ args, options: { config: { type: "string", short: "c" }, "no-watch": { type: "boolean" }, watch: { type: "boolean" } } });
+    const file = path.resolve(io.cwd, values.config ?? "gateway.config.yml");
+    let gateway;
+    try {
+      gateway = await createGateway({ config: file, env: io.env });
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      io.err(`${file} is not valid:`);
+      for (const problem of err.problems) io.err(formatProblem(problem));
+      return 1;
+    }
+    let addresses;
+    try {
+      addresses = await gateway.listen();
+    } catch (err) {
+      await gateway.close();
+      if (err instanceof ConfigError) {
+        for (const problem of err.problems) io.err(formatProblem(problem));
+      } else {
+        io.err(`cannot listen: ${(err as Error).message}`);
+      }
+      return 1;
+    }
+    if (addresses.http) io.out(`gateway listening on ${addresses.http}`);
+    if (addresses.https) io.out(`gateway listening on ${addresses.https}`);
+    if (addresses.admin) io.out(`admin listening on ${addresses.admin}`);
+    const unwatch = values["no-watch"] ? undefined : watchConfig(gateway, file);
+
+    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+      process.once("SIGTERM", () => resolve("SIGTERM"));
+      process.once("SIGINT", () => resolve("SIGINT"));
+    });
+    gateway.logger.info("%s: draining and stopping", signal);
+    unwatch?.();
+    await gateway.close();
+    return 0;
+  },
+};
