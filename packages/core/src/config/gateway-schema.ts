@@ -70,7 +70,7 @@ export const gatewayConfigSchema: JsonSchema = {
       type: "object",
       description: "The HTTP listener.",
       additionalProperties: false,
-      properties: { port: { ...port, default: 8080 }, host: { type: "string", default: DEFAULTS.host, description: "Address to bind." }, hostname: { type: "string", description: "Alias of `host` (Express Gateway)." } },
+      properties: { port: { ...port, default: 8080 }, host: { type: "string", description: `Address to bind (default ${DEFAULTS.host}).` }, hostname: { type: "string", description: "Alias of `host` (Express Gateway)." } },
     },
     https: {
       type: "object",
@@ -78,7 +78,7 @@ export const gatewayConfigSchema: JsonSchema = {
       additionalProperties: false,
       properties: {
         port: { ...port, default: 8443 },
-        host: { type: "string", default: DEFAULTS.host, description: "Address to bind." },
+        host: { type: "string", description: `Address to bind (default ${DEFAULTS.host}).` },
         hostname: { type: "string", description: "Alias of `host` (Express Gateway)." },
         tls: {
           type: "object",
@@ -95,7 +95,7 @@ export const gatewayConfigSchema: JsonSchema = {
       additionalProperties: false,
       properties: {
         port: { ...port, default: 9876 },
-        host: { type: "string", default: DEFAULTS.adminHost, description: "Address to bind; without a token only loopback is allowed." },
+        host: { type: "string", description: `Address to bind (default ${DEFAULTS.adminHost}); without a token only loopback is allowed.` },
         hostname: { type: "string", description: "Alias of `host` (Express Gateway)." },
         token: { type: "string", description: "Bearer token every admin route but `GET /health` requires." },
         dataDir: { type: "string", description: "Where admin-written data is stored. Default: `.turnpike/` next to the config file." },

@@ -30,6 +30,7 @@ import type {
 type Raw = Record<string, any>;
 
 const EG_SYSTEM_KEYS = ["db", "crypto", "session", "accessTokens", "refreshTokens", "authorizationCodes", "cliConfig"];
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|\[::1\]|localhost)$/;
 const HTTP_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"]);
 
 function list(value: unknown): string[] {
@@ -116,6 +117,42 @@ function plugins(raw: unknown): PluginReference[] {
     });
   }
   return [];
+}
+
+const CREDENTIAL_FIELDS: Record<string, { required: string[]; allowed: string[] }> = {
+  "key-auth": { required: ["keyId", "keySecret"], allowed: ["keyId", "keySecret"] },
+  "basic-auth": { required: ["password"], allowed: ["password"] },
+  jwt: { required: ["keyId"], allowed: ["keyId", "keySecret"] },
+};
+
+/** Checks declared credentials: known types, the fields each needs, unique usernames and key ids. */
+function checkConsumers(declared: ConsumerDeclaration[], problems: ConfigProblem[]): void {
+  const usernames = new Set<string>();
+  const keyIds = new Set<string>();
+  for (const consumer of declared) {
+    if (usernames.has(consumer.username)) problems.push({ path: joinPath(consumer.path, "username"), message: `${JSON.stringify(consumer.username)} is declared twice` });
+    usernames.add(consumer.username);
+    for (const credential of consumer.credentials) {
+      const rule = CREDENTIAL_FIELDS[credential.type];
+      if (!rule) {
+        problems.push({ path: joinPath(credential.path, "type"), message: `must be one of: ${Object.keys(CREDENTIAL_FIELDS).join(", ")}` });
+        continue;
+      }
+      for (const field of rule.required) {
+        if ((credential as unknown as Raw)[field] === undefined) problems.push({ path: joinPath(credential.path, field), message: `is required for ${credential.type} credentials` });
+      }
+      for (const field of ["keyId", "keySecret", "password"]) {
+        if ((credential as unknown as Raw)[field] !== undefined && !rule.allowed.includes(field)) {
+          problems.push({ path: joinPath(credential.path, field), message: `does not apply to ${credential.type} credentials` });
+        }
+      }
+      if (credential.keyId !== undefined) {
+        const key = `${credential.type}:${credential.keyId}`;
+        if (keyIds.has(key)) problems.push({ path: joinPath(credential.path, "keyId"), message: `${JSON.stringify(credential.keyId)} is declared twice` });
+        keyIds.add(key);
+      }
+    }
+  }
 }
 
 function consumers(raw: Raw[] | undefined): ConsumerDeclaration[] {
@@ -310,10 +347,17 @@ export function normalizeConfig(raw: Raw, baseDir: string, problems: ConfigProbl
   const httpsConfig = https(raw.https, baseDir, problems);
   if (httpsConfig) config.https = httpsConfig;
   const adminConfig = admin(raw.admin, baseDir);
-  if (adminConfig) config.admin = adminConfig;
+  if (adminConfig) {
+    config.admin = adminConfig;
+    if (!adminConfig.token && !LOOPBACK.test(adminConfig.host)) {
+      problems.push({ path: "admin.token", message: `is required when the admin API listens beyond loopback (host ${adminConfig.host})` });
+    }
+  }
   const redisConfig = redis(raw.redis, problems);
   if (redisConfig) config.redis = redisConfig;
   if (raw.policies !== undefined) config.policies = raw.policies;
+
+  checkConsumers(config.consumers, problems);
 
   // Cross references: every pipeline's apiEndpoints must exist, and an endpoint served twice is a mistake.
   const servedBy = new Map<string, string>();
