@@ -2,8 +2,11 @@
  * Every `turnpike` subcommand, in the order `--help` lists them.
  */
 import type { Command } from "../command.js";
+import { credentialsCommand } from "./credentials.js";
 import { initCommand } from "./init.js";
+import { scopesCommand } from "./scopes.js";
 import { startCommand } from "./start.js";
+import { usersCommand } from "./users.js";
 import { validateCommand } from "./validate.js";
 
-export const commands: readonly Command[] = [startCommand, validateCommand, initCommand];
+export const commands: readonly Command[] = [startCommand, validateCommand, initCommand, usersCommand, credentialsCommand, scopesCommand];
