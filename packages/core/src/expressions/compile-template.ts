@@ -101,8 +101,8 @@ function compilePath(tokens: Tokens, fail: (message: string) => never): Getter {
     }
     if (!EG_CONTEXT_ROOTS.has(root)) fail(`egContext.${root} is not available`);
   }
-  const rootGetter = ROOTS[root];
-  if (!rootGetter) fail(`unknown name "${root}" (use one of ${Object.keys(ROOTS).join(", ")})`);
+  const namedRoot = ROOTS[root];
+  if (!namedRoot) fail(`unknown name "${root}" (use one of ${Object.keys(ROOTS).join(", ")})`);
 
   const keys: (string | number)[] = [];
   for (;;) {
@@ -118,6 +118,13 @@ function compilePath(tokens: Tokens, fail: (message: string) => never): Getter {
     }
   }
   for (const key of keys) if (typeof key === "string" && FORBIDDEN.has(key)) fail(`"${key}" may not be read`);
+  let rootGetter: Getter = namedRoot;
+  if (root === "req" && keys[0] === "user") {
+    // Express Gateway's auth policies put the consumer on `req.user` (`${req.user.id}` in rate-limit keys);
+    // Turnpike keeps it in res.locals.turnpike.consumer. Read req.user when something set it, else the consumer.
+    keys.shift();
+    rootGetter = (req, res) => (req as { user?: unknown }).user ?? res.locals.turnpike?.consumer;
+  }
 
   return (req, res) => {
     let value: unknown = rootGetter(req, res);
