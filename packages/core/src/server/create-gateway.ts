@@ -122,7 +122,9 @@ async function listenOn(server: http.Server, listener: ListenerConfig): Promise<
 async function closeServer(server: http.Server, timeoutMs: number): Promise<void> {
   if (!server.listening) return;
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // Keep-alive connections become idle as their last response ends: close each as soon as it does.
   server.closeIdleConnections();
+  const sweeper = setInterval(() => server.closeIdleConnections(), 25);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<void>((resolve) => {
     timer = setTimeout(() => {
@@ -133,6 +135,7 @@ async function closeServer(server: http.Server, timeoutMs: number): Promise<void
   });
   await Promise.race([closed, timeout]);
   clearTimeout(timer);
+  clearInterval(sweeper);
   server.closeAllConnections();
   await closed;
 }
