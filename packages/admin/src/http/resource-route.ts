@@ -40,3 +40,9 @@ export function resource(router: Router, path: string, handlers: Partial<Record<
     await handler(req, res);
   });
 }
+
+/** A named `:param` of the matched path (always one string for the routes of this API). */
+export function param(req: Request, name: string): string {
+  const value = req.params[name] as string | string[] | undefined;
+  return Array.isArray(value) ? value.join("/") : (value ?? "");
+}

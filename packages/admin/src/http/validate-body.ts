@@ -13,7 +13,8 @@ export interface FieldProblem {
 
 /** What a field of a request body may hold. */
 export type FieldSpec =
-  | { kind: "string"; required?: boolean; maxLength?: number; pattern?: RegExp; patternText?: string; format?: "email" | "uri"; description?: string }
+  /** `nullable`: `null` is accepted (an update removing the field). */
+  | { kind: "string"; required?: boolean; nullable?: boolean; maxLength?: number; pattern?: RegExp; patternText?: string; format?: "email" | "uri"; description?: string }
   | { kind: "boolean"; required?: boolean }
   /** A list of strings; a single string is accepted and read as a one-item list (Express Gateway). */
   | { kind: "strings"; required?: boolean; maxItems?: number; itemPattern?: RegExp; itemPatternText?: string }
@@ -81,8 +82,8 @@ export function checkFields(table: FieldTable, body: unknown, base = ""): FieldP
       problems.push({ path, message: "is not a known field" });
       continue;
     }
-    // `null` is never a value here: it would read as "unset" in some stores and as a string in others.
     if (value === undefined) continue;
+    if (value === null && spec.kind === "string" && spec.nullable) continue;
     switch (spec.kind) {
       case "server-owned":
         problems.push({ path, message: "is set by the server and cannot be written" });

@@ -90,9 +90,9 @@ const list: Subcommand = async (args, io) => {
   if (!["all", "active", "inactive", "archived"].includes(filter)) throw new UsageError("--filter must be all, active or inactive");
   const query = new URLSearchParams();
   if (values.consumer !== undefined) query.set("consumerId", values.consumer);
-  if (values.type !== undefined) query.set("type", credentialType(values.type));
+  const type = values.type === undefined ? undefined : credentialType(values.type);
   const all = await fetchAllPages<Credential>(adminTarget(values, io.env), `/credentials${query.size > 0 ? `?${query}` : ""}`, "credentials");
-  const credentials = all.filter((c) => filter === "all" || (filter === "active") === (c.isActive !== false));
+  const credentials = all.filter((c) => (filter === "all" || (filter === "active") === (c.isActive !== false)) && (type === undefined || c.type === type));
   if (values.json) printJson(io, credentials);
   else if (values.quiet) credentials.forEach((c) => io.out(c.id));
   else if (credentials.length === 0) io.out(values.consumer === undefined ? "no credentials" : `${values.consumer} has no credentials`);
