@@ -226,6 +226,9 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     headersTimeout: config.server.headersTimeout,
     requestTimeout: config.server.requestTimeout,
     keepAliveTimeout: config.server.keepAliveTimeout,
+    // Node checks header/request timeouts every 30 s by default, which would let a slow client hold a
+    // connection that long past its deadline.
+    connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(config.server.headersTimeout / 2))),
   });
 
   const gateway: Gateway = {
