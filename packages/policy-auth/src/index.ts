@@ -25,3 +25,9 @@ export type {
   UserInput,
   UserRecord,
 } from "./store/consumer-store.js";
+export { consumerStore, SQLITE_FILE_NAME } from "./store/shared-consumer-store.js";
+export { createMemoryConsumerStore, createRedisConsumerStore, createSqliteConsumerStore } from "./store/create-consumer-store.js";
+export type { ConsumerStoreOptions } from "./store/create-consumer-store.js";
+export { ConsumerDirectory } from "./store/consumer-directory.js";
+export { declaredConsumerId, declaredConsumers } from "./store/declared-consumers.js";
+export type { DeclaredConsumers, DeclaredSource } from "./store/declared-consumers.js";

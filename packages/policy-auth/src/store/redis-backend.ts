@@ -1,0 +1,87 @@
+/**
+ * The Redis {@link KvBackend}: every gateway instance pointing at the same Redis (and prefix) sees the
+ * same consumers and credentials.
+ *
+ * It uses the gateway's one client (`ctx.stores.redis`, commands bounded by `redis.commandTimeout`) and
+ * opens no connection of its own. Batches run as one Lua script that checks the version and applies
+ * every mutation atomically (no WATCH: that is connection state, and the client is shared). Other
+ * instances' writes are noticed by polling the version key, which every commit increments; a poll costs
+ * one GET, and unlike pub/sub it cannot miss a change across a reconnect.
+ *
+ * Durability is Redis's: configure `appendonly yes` (and `appendfsync`) for writes to survive a crash.
+ */
+import type { StoreContext } from "@turnpike/core";
+import { ChangePoller, DEFAULT_POLL_INTERVAL_MS, type KvBackend } from "./kv-backend.js";
+
+/** Options of {@link createRedisBackend}. */
+export interface RedisBackendOptions {
+  /** The gateway's client. It is not closed by the backend. */
+  redis: NonNullable<StoreContext["redis"]>;
+  /** The gateway's key prefix (`redis.prefix`); keys are `<prefix>consumers:...`. */
+  prefix: string;
+  /** How often to look for other instances' commits (ms). */
+  pollIntervalMs?: number;
+}
+
+// Keys other than the version key are not declared in KEYS: the store targets standalone Redis (or one
+// hash slot), where scripts may touch any key.
+const COMMIT_SCRIPT = `
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if current ~= tonumber(ARGV[1]) then return -1 end
+local prefix = ARGV[2]
+local ops = cjson.decode(ARGV[3])
+for i = 1, #ops do
+  local op = ops[i]
+  local name = op[1]
+  local key = prefix .. op[2]
+  if name == 'set' then redis.call('SET', key, op[3])
+  elseif name == 'del' then redis.call('DEL', key)
+  elseif name == 'zadd' then redis.call('ZADD', key, op[3], op[4])
+  elseif name == 'zrem' then redis.call('ZREM', key, op[3])
+  elseif name == 'sadd' then redis.call('SADD', key, op[3])
+  elseif name == 'srem' then redis.call('SREM', key, op[3])
+  else return redis.error_reply('unknown op ' .. tostring(name)) end
+end
+return redis.call('INCR', KEYS[1])
+`;
+
+/** Creates a Redis backend on the gateway's client. */
+export function createRedisBackend(options: RedisBackendOptions): KvBackend {
+  const { redis } = options;
+  const prefix = `${options.prefix}consumers:`;
+  const versionKey = `${prefix}version`;
+  const k = (key: string): string => prefix + key;
+
+  let lastSeen: string | null | undefined;
+  const poller = new ChangePoller(async () => {
+    const current = await redis.get(versionKey);
+    const changed = lastSeen !== undefined && current !== lastSeen;
+    lastSeen = current;
+    return changed;
+  }, options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS);
+
+  return {
+    kind: "redis",
+    version: async () => Number((await redis.get(versionKey)) ?? 0),
+    get: async (key) => (await redis.get(k(key))) ?? undefined,
+    mget: async (keys) => (keys.length === 0 ? [] : (await redis.mget(keys.map(k))).map((v) => v ?? undefined)),
+    smembers: (key) => redis.smembers(k(key)),
+    zrange: (key, offset, count) => (count <= 0 ? Promise.resolve([]) : redis.zrange(k(key), offset, offset + count - 1)),
+    zcard: (key) => redis.zcard(k(key)),
+    async commit(expected, ops) {
+      const result = (await redis.eval(COMMIT_SCRIPT, 1, versionKey, String(expected), prefix, JSON.stringify(ops))) as number;
+      if (result === -1) return false;
+      // Our own commit is reported in-process by the directory; do not report it again from the poll.
+      if (lastSeen !== undefined && lastSeen === String(result - 1)) lastSeen = String(result);
+      return true;
+    },
+    watch(listener) {
+      // Prime the last seen version so the first tick does not report a change nobody made.
+      if (lastSeen === undefined) redis.get(versionKey).then((v) => { lastSeen ??= v; }, () => {});
+      return poller.add(listener);
+    },
+    async close() {
+      poller.stop();
+    },
+  };
+}
