@@ -21,7 +21,7 @@ beforeAll(async () => {
       consumers: [{ username: "declared-dan", credentials: [{ type: "key-auth", keyId: "dan-key", keySecret: "dan-secret-xyz" }] }],
       apiEndpoints: { api: { paths: ["/api/*"], scopes: ["reports"] } },
       serviceEndpoints: { nowhere: { url: "http://127.0.0.1:9" } },
-      pipelines: { api: { apiEndpoints: ["api"], policies: [{ "key-auth": {} }, { proxy: { serviceEndpoint: "nowhere" } }] } },
+      pipelines: { api: { apiEndpoints: ["api"], policies: [{ proxy: { serviceEndpoint: "nowhere" } }] } },
     },
   });
   admin = await startAdmin(gateway);
