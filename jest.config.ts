@@ -1,6 +1,6 @@
 import type { Config } from "jest";
 
-// Tests are TypeScript ESM run through ts-jest (transpile only: `tsc -b` and tsconfig.test.json do the
+// Tests are TypeScript ESM run through ts-jest (transpile only, tsconfig.jest.json: `tsc -b` and tsconfig.test.json do the
 // type checking before jest starts). `@turnpike/*` imports resolve to each package's source, so a test
 // never runs stale build output; the `.js` suffixes NodeNext requires are mapped back to the `.ts` files.
 const config: Config = {
@@ -13,7 +13,7 @@ const config: Config = {
     "^(\\.{1,2}/.*)\\.js$": "$1",
   },
   transform: {
-    "^.+\\.ts$": ["ts-jest", { useESM: true, tsconfig: "<rootDir>/tsconfig.test.json" }],
+    "^.+\\.ts$": ["ts-jest", { useESM: true, tsconfig: "<rootDir>/tsconfig.jest.json" }],
   },
   testTimeout: 30000,
   // Integration tests start real processes and servers; two workers match the two cores here.
