@@ -11,7 +11,7 @@ export { startAdmin } from "./start-admin.js";
 export { createAdminApp } from "./admin-app.js";
 export type { AdminAppOptions } from "./admin-app.js";
 export { createAdminMetrics, MAX_CONSUMER_LABELS, OTHER_CONSUMERS, CLIENT_CLOSED } from "./metrics/admin-metrics.js";
-export type { AdminMetrics } from "./metrics/admin-metrics.js";
+export type { AdminMetrics, AdminMetricsOptions } from "./metrics/admin-metrics.js";
 export type { StoreAccess } from "./store/store-access.js";
 export { BODY_LIMIT_BYTES } from "./http/json-body.js";
 export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "./http/query.js";

@@ -28,6 +28,12 @@ export interface AdminMetrics {
   close(): void;
 }
 
+/** Options of {@link createAdminMetrics}. */
+export interface AdminMetricsOptions {
+  /** Distinct consumer ids labelled before the rest count as `_other` (default {@link MAX_CONSUMER_LABELS}). */
+  maxConsumerLabels?: number;
+}
+
 /** Request counts: pipeline -> status -> consumer -> count. */
 type Counts = Map<string, Map<string, Map<string, number>>>;
 
@@ -40,7 +46,8 @@ const STATUS_LABELS = Array.from({ length: 600 }, (_, i) => String(i));
  * - `turnpike_upstream_latency_seconds{pipeline}`: time to the upstream's response headers;
  * - every counter policies keep in `gateway.metrics` (store errors, cache hits, ...).
  */
-export function createAdminMetrics(gateway: Gateway): AdminMetrics {
+export function createAdminMetrics(gateway: Gateway, options: AdminMetricsOptions = {}): AdminMetrics {
+  const maxConsumers = options.maxConsumerLabels ?? MAX_CONSUMER_LABELS;
   const registry = new Registry();
   const counts: Counts = new Map();
   const consumers = new Set<string>();
@@ -73,7 +80,7 @@ export function createAdminMetrics(gateway: Gateway): AdminMetrics {
     const id = state.consumer?.id;
     if (id === undefined) return "";
     if (consumers.has(id)) return id;
-    if (consumers.size >= MAX_CONSUMER_LABELS) return OTHER_CONSUMERS;
+    if (consumers.size >= maxConsumers) return OTHER_CONSUMERS;
     consumers.add(id);
     return id;
   };
