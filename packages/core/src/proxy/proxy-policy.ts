@@ -12,7 +12,6 @@ import { buildUpstreamHeaders } from "./forwarded-headers.js";
 import { forward } from "./undici-forwarder.js";
 import { upstreamPools } from "./upstream-pools.js";
 import type { Pool } from "undici";
-import { createHpmTarget, type HpmTarget } from "./hpm-forwarder.js";
 
 /** Options of the `proxy` policy. */
 export interface ProxyOptions {
@@ -31,7 +30,6 @@ export interface ProxyOptions {
   keepAliveTimeout: number;
   secure: boolean;
   auth?: string;
-  engine: "undici" | "http-proxy-middleware";
 }
 
 const ignored = (description: string) => ({ deprecated: true, description });
@@ -65,12 +63,6 @@ export const proxySchema = {
     keepAliveTimeout: { type: "integer", minimum: 1, default: DEFAULTS.proxy.keepAliveTimeout, description: "How long (ms) idle upstream connections are kept for reuse." },
     secure: { type: "boolean", default: true, description: "Verify the TLS certificate of https upstreams." },
     auth: { type: "string", pattern: "^[^:]*:.*$", description: "`user:password` sent to the upstream as Basic authorization (replacing the client's)." },
-    engine: {
-      type: "string",
-      enum: ["undici", "http-proxy-middleware"],
-      default: "undici",
-      description: "Forwarding engine: `undici` (default, fastest) or `http-proxy-middleware` (node-http-proxy); see docs/performance.md.",
-    },
     autoRewrite: ignored("Express Gateway's redirect rewriting; Location headers are relayed unchanged"),
     followRedirects: ignored("redirects are always relayed to the client"),
     hostRewrite: ignored("Express Gateway's redirect rewriting; Location headers are relayed unchanged"),
@@ -87,7 +79,6 @@ interface Target {
   host: string;
   basePath: string;
   pool: Pool;
-  hpm: HpmTarget | undefined;
 }
 
 function stripRoutePrefix(url: string, route: string | undefined): string {
@@ -153,15 +144,8 @@ export const proxyPolicy = definePolicy<ProxyOptions>({
         problems.push({ path: t.path, message: "must be an absolute http:// or https:// URL" });
         continue;
       }
-      const settings = { connectTimeout: options.connectTimeout, keepAliveTimeout: options.keepAliveTimeout, rejectUnauthorized: options.secure };
-      const pool = pools.get(url.origin, settings);
-      let hpm: HpmTarget | undefined;
-      if (options.engine === "http-proxy-middleware") {
-        const target = createHpmTarget({ origin: url.origin, proxyTimeout: options.proxyTimeout, ...settings });
-        ctx.onClose(() => target.close());
-        hpm = target;
-      }
-      balancedTargets.push({ value: { origin: url.origin, host: url.host, basePath: url.pathname.replace(/\/$/, ""), pool, hpm }, weight: t.weight });
+      const pool = pools.get(url.origin, { connectTimeout: options.connectTimeout, keepAliveTimeout: options.keepAliveTimeout, rejectUnauthorized: options.secure });
+      balancedTargets.push({ value: { origin: url.origin, host: url.host, basePath: url.pathname.replace(/\/$/, ""), pool }, weight: t.weight });
     }
     if (problems.length > 0) throw new ConfigError(problems);
     if (balancedTargets.length === 0) throw new ConfigError([{ path: ctx.path, message: "has no upstream URL" }]);
@@ -197,11 +181,6 @@ export const proxyPolicy = definePolicy<ProxyOptions>({
         headers.push("authorization", basicAuth);
       }
       state.upstream = { url: target.origin };
-      if (target.hpm !== undefined) {
-        res.once("close", () => balancer.release(picked));
-        target.hpm.forward(req, res, headers, path, next);
-        return;
-      }
       forward(
         req,
         res,
