@@ -17,26 +17,21 @@ export interface LogOptions {
 const SECRET_HEADERS = new Set(["authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"]);
 const DEFAULT_REDACTED_PARAMS = ["apiKey", "api_key", "access_token", "token", "password", "secret", "client_secret", "jwt"];
 
-/** Replaces the values of `names` (case-insensitive) in a URL's query with `[redacted]`. */
-export function redactUrl(url: string, names: ReadonlySet<string>): string {
-  const q = url.indexOf("?");
-  if (q === -1) return url;
-  const redacted = url
-    .slice(q + 1)
-    .split("&")
-    .map((pair) => {
-      const eq = pair.indexOf("=");
-      const rawName = eq === -1 ? pair : pair.slice(0, eq);
-      let name = rawName;
-      try {
-        name = decodeURIComponent(rawName.replace(/\+/g, " "));
-      } catch {
-        // keep the raw name
-      }
-      return names.has(name.toLowerCase()) ? `${rawName}=[redacted]` : pair;
-    })
-    .join("&");
-  return `${url.slice(0, q)}?${redacted}`;
+/**
+ * Replaces the values of query parameters named in `names` (case-insensitive) with `[redacted]`,
+ * wherever a `?name=value` or `&name=value` appears in `text` (a URL, or a message containing URLs).
+ */
+export function redactUrl(text: string, names: ReadonlySet<string>): string {
+  if (!text.includes("=")) return text;
+  return text.replace(/([?&])([^=&\s?#]+)=([^&\s#]*)/g, (whole, sep: string, rawName: string) => {
+    let name = rawName;
+    try {
+      name = decodeURIComponent(rawName.replace(/\+/g, " "));
+    } catch {
+      // keep the raw name
+    }
+    return names.has(name.toLowerCase()) ? `${sep}${rawName}=[redacted]` : whole;
+  });
 }
 
 let tokensRegistered = false;
