@@ -1,1 +1,27 @@
-export {};
+/**
+ * @turnpike/policy-cache: the `cache` policy, a shared HTTP response cache (RFC 9111) kept in memory or
+ * in Redis, with request coalescing, stale-while-revalidate / stale-if-error and an admin purge route.
+ *
+ * @example
+ * ```yaml
+ * pipelines:
+ *   api:
+ *     apiEndpoints: [api]
+ *     policies:
+ *       - key-auth: {}
+ *       - cache: { ttl: 60 }
+ *       - proxy: { serviceEndpoint: backend }
+ * ```
+ */
+import { definePlugin } from "@turnpike/core";
+import { cachePolicy } from "./cache-policy.js";
+
+export { cachePolicy, createCachePolicy } from "./cache-policy.js";
+export type { CachePolicyDependencies } from "./cache-policy.js";
+export { cacheSchema, DEFAULT_BYPASS_HEADERS, DEFAULT_STATUSES } from "./options.js";
+export type { CacheOptions } from "./options.js";
+export type { Clock } from "./clock.js";
+export { parseSelector } from "./admin/purge-selector.js";
+export type { PurgeSelector } from "./admin/purge-selector.js";
+
+export default definePlugin({ name: "@turnpike/policy-cache", policies: [cachePolicy] });

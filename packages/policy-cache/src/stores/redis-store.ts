@@ -1,0 +1,157 @@
+/**
+ * The Redis store, shared by every gateway instance using the same Redis and prefix. Entries are one
+ * binary value each (`<prefix>cache:e:<key>`, expiring with their retention); descriptors are small JSON
+ * values (`<prefix>cache:d:<primary>`) that each instance also remembers locally, so a hit is one GET.
+ *
+ * A remembered descriptor can be out of date (another instance stored a different variant); that only
+ * causes a miss, never a wrong answer, because every variant's key encodes what it varies on.
+ */
+import type { StoreContext } from "@turnpike/core";
+import { LRUCache } from "lru-cache";
+import type { PurgeSelector } from "../admin/purge-selector.js";
+import { selects } from "../admin/purge-selector.js";
+import type { Clock } from "../clock.js";
+import type { CachedEntry } from "../entry/cached-entry.js";
+import { decodeEntry, encodeEntry } from "../entry/entry-codec.js";
+import { parseKey } from "../key/cache-key.js";
+import type { Descriptor } from "../key/descriptor.js";
+import { Flights } from "../runtime/flights.js";
+import type { CacheStore } from "./cache-store.js";
+
+/** The gateway's ioredis client. */
+export type RedisClient = NonNullable<StoreContext["redis"]>;
+
+const MAX_REMEMBERED = 50_000;
+/** Descriptors outlive entries: at least a day, refreshed by every store. */
+const DESCRIPTOR_TTL_MS = 86_400_000;
+const SCAN_COUNT = 500;
+const DELETE_BATCH = 500;
+
+function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, "\\$&");
+}
+
+interface DescriptorJson {
+  v: string[];
+  c: boolean;
+  a: boolean;
+  u: boolean;
+}
+
+/** The Redis-backed store. */
+export class RedisStore implements CacheStore {
+  readonly id = "redis";
+  readonly flights = new Flights();
+  private readonly remembered = new LRUCache<string, Descriptor>({ max: MAX_REMEMBERED });
+  private readonly entryPrefix: string;
+  private readonly descriptorPrefix: string;
+
+  /**
+   * @param onError called for every failed command (the request is then answered as a miss)
+   */
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly prefix: string,
+    private readonly clock: Clock,
+    private readonly onError: (err: unknown) => void,
+  ) {
+    this.entryPrefix = `${prefix}cache:e:`;
+    this.descriptorPrefix = `${prefix}cache:d:`;
+  }
+
+  available(): boolean {
+    return this.redis.status === "ready";
+  }
+
+  descriptor(primary: string): Descriptor | undefined | Promise<Descriptor | undefined> {
+    const known = this.remembered.get(primary);
+    if (known !== undefined) return known;
+    return this.redis.get(this.descriptorPrefix + primary).then(
+      (json) => {
+        if (json === null) return undefined;
+        try {
+          const raw = JSON.parse(json) as DescriptorJson;
+          const descriptor: Descriptor = { vary: Array.isArray(raw.v) ? raw.v : [], consumerShared: raw.c === true, credentialShared: raw.a === true, uncacheable: raw.u === true };
+          this.remembered.set(primary, descriptor);
+          return descriptor;
+        } catch {
+          return undefined;
+        }
+      },
+      (err: unknown) => {
+        this.onError(err);
+        return undefined;
+      },
+    );
+  }
+
+  get(key: string): Promise<CachedEntry | undefined> {
+    return this.redis.getBuffer(this.entryPrefix + key).then(
+      (data) => (data === null ? undefined : decodeEntry(data)),
+      (err: unknown) => {
+        this.onError(err);
+        return undefined;
+      },
+    );
+  }
+
+  async set(primary: string, descriptor: Descriptor, key?: string, entry?: CachedEntry): Promise<void> {
+    this.remembered.set(primary, descriptor);
+    const json: DescriptorJson = { v: descriptor.vary as string[], c: descriptor.consumerShared, a: descriptor.credentialShared, u: descriptor.uncacheable };
+    const writes: Promise<unknown>[] = [];
+    if (key !== undefined && entry !== undefined) {
+      const ttl = Math.max(1, Math.ceil(entry.expiresAt - this.clock()));
+      writes.push(this.redis.set(this.entryPrefix + key, encodeEntry(entry), "PX", ttl));
+      writes.push(this.redis.set(this.descriptorPrefix + primary, JSON.stringify(json), "PX", Math.max(ttl, DESCRIPTOR_TTL_MS)));
+    } else {
+      writes.push(this.redis.set(this.descriptorPrefix + primary, JSON.stringify(json), "PX", DESCRIPTOR_TTL_MS));
+    }
+    try {
+      await Promise.all(writes);
+    } catch (err) {
+      this.onError(err);
+    }
+  }
+
+  async purge(selector: PurgeSelector): Promise<number> {
+    // SCAN walks the keyspace in steps, so a purge never blocks Redis the way KEYS would.
+    const cachePrefix = `${this.prefix}cache:`;
+    let cursor = "0";
+    let removed = 0;
+    let batch: string[] = [];
+    const flush = async (): Promise<void> => {
+      if (batch.length === 0) return;
+      const keys = batch;
+      batch = [];
+      await this.redis.unlink(...keys);
+    };
+    do {
+      const [next, keys] = await this.redis.scan(cursor, "MATCH", `${escapeGlob(cachePrefix)}*`, "COUNT", SCAN_COUNT);
+      cursor = next;
+      for (const redisKey of keys) {
+        const rest = redisKey.slice(cachePrefix.length);
+        const isEntry = rest.startsWith("e:");
+        if (!isEntry && !rest.startsWith("d:")) continue;
+        const fields = parseKey(rest.slice(2));
+        if (selector.kind !== "all" && (fields === undefined || !selects(selector, fields))) continue;
+        batch.push(redisKey);
+        if (isEntry) removed++;
+        if (batch.length >= DELETE_BATCH) await flush();
+      }
+    } while (cursor !== "0");
+    await flush();
+    if (selector.kind === "all") this.remembered.clear();
+    else {
+      for (const primary of [...this.remembered.keys()]) {
+        const fields = parseKey(primary);
+        if (fields !== undefined && selects(selector, fields)) this.remembered.delete(primary);
+      }
+    }
+    return removed;
+  }
+
+  clear(): void {
+    this.remembered.clear();
+    this.flights.clear();
+  }
+}
