@@ -56,3 +56,8 @@ export const ALICE = { username: "alice", email: "alice@example.com", credential
 
 /** `Authorization` value for alice's key. */
 export const ALICE_KEY = "apiKey alice-key:alice-secret";
+
+/** A header value sent twice (supertest's types accept one string; Node sends each array item as a line). */
+export function twice(value: string, second = value): string {
+  return [value, second] as unknown as string;
+}

@@ -52,10 +52,12 @@ export function createRedisBackend(options: RedisBackendOptions): KvBackend {
   const versionKey = `${prefix}version`;
   const k = (key: string): string => prefix + key;
 
+  // Unknown until the first poll, which therefore always reports a change: a write that raced with
+  // the subscription would otherwise go unnoticed (at worst, one needless cache flush at start-up).
   let lastSeen: string | null | undefined;
   const poller = new ChangePoller(async () => {
     const current = await redis.get(versionKey);
-    const changed = lastSeen !== undefined && current !== lastSeen;
+    const changed = current !== lastSeen;
     lastSeen = current;
     return changed;
   }, options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS);
@@ -75,11 +77,7 @@ export function createRedisBackend(options: RedisBackendOptions): KvBackend {
       if (lastSeen !== undefined && lastSeen === String(result - 1)) lastSeen = String(result);
       return true;
     },
-    watch(listener) {
-      // Prime the last seen version so the first tick does not report a change nobody made.
-      if (lastSeen === undefined) redis.get(versionKey).then((v) => { lastSeen ??= v; }, () => {});
-      return poller.add(listener);
-    },
+    watch: (listener) => poller.add(listener),
     async close() {
       poller.stop();
     },

@@ -3,7 +3,7 @@ import type { Gateway } from "@turnpike/core";
 import { startUpstream, type TestUpstream } from "@turnpike/testing";
 import request from "supertest";
 import { consumerStore, declaredConsumerId } from "../../src/index.js";
-import { ALICE, ALICE_KEY, authGateway, tempDir } from "../helpers.js";
+import { ALICE, ALICE_KEY, authGateway, tempDir, twice } from "../helpers.js";
 
 describe("key-auth", () => {
   const data = tempDir();
@@ -75,7 +75,7 @@ describe("key-auth", () => {
 
     it("refuses duplicate or conflicting keys", async () => {
       await start();
-      const twoHeaders = await request(gw!.app).get("/x").set("Authorization", [ALICE_KEY, ALICE_KEY]).expect(401);
+      const twoHeaders = await request(gw!.app).get("/x").set("Authorization", twice(ALICE_KEY, ALICE_KEY)).expect(401);
       expect(twoHeaders.body.error.message).toBe("More than one credential was sent");
       await request(gw!.app).get("/x?apiKey=alice-key:alice-secret").set("Authorization", ALICE_KEY).expect(401);
       await request(gw!.app).get("/x?apiKey=alice-key:alice-secret&apiKey=alice-key:alice-secret").expect(401);
@@ -89,7 +89,7 @@ describe("key-auth", () => {
       expect(res.body.consumer.username).toBe("alice");
       expect(res.body.headers["x-api-key"]).toBeUndefined();
       await request(gw!.app).get("/x?apiKey=alice-key:alice-secret").expect(401);
-      await request(gw!.app).get("/x").set("x-api-key", ["alice-key:alice-secret", "other:key"]).expect(401);
+      await request(gw!.app).get("/x").set("x-api-key", twice("alice-key:alice-secret", "other:key")).expect(401);
     });
 
     it("a custom field and scheme", async () => {
