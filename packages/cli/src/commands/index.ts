@@ -2,6 +2,7 @@
  * Every `turnpike` subcommand, in the order `--help` lists them.
  */
 import type { Command } from "../command.js";
+import { cacheCommand } from "./cache.js";
 import { credentialsCommand } from "./credentials.js";
 import { initCommand } from "./init.js";
 import { scopesCommand } from "./scopes.js";
@@ -9,4 +10,4 @@ import { startCommand } from "./start.js";
 import { usersCommand } from "./users.js";
 import { validateCommand } from "./validate.js";
 
-export const commands: readonly Command[] = [startCommand, validateCommand, initCommand, usersCommand, credentialsCommand, scopesCommand];
+export const commands: readonly Command[] = [startCommand, validateCommand, initCommand, usersCommand, credentialsCommand, scopesCommand, cacheCommand];
