@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { registerAdminRoute } from "@turnpike/core";
 import request from "supertest";
-import { apiKey, startHarness, TOKEN, type AdminHarness } from "./admin-harness.js";
+import { apiKey, basic, startHarness, TOKEN, type AdminHarness } from "./admin-harness.js";
 
 let h: AdminHarness;
 let admin: ReturnType<typeof request>;
@@ -264,12 +264,22 @@ describe("/credentials and the data plane", () => {
     await admin.get("/credentials/nobody").set(h.auth).expect(404);
   });
 
-  it("issues a basic-auth password (generated, shown once) that works with a ':' in it", async () => {
+  it("issues basic-auth passwords: generated ones shown once, given ones (':' included) never echoed", async () => {
     await admin.post("/users").set(h.auth).send({ username: "basil" }).expect(201);
     const generated = await admin.post("/credentials").set(h.auth).send({ consumerId: "basil", type: "basic-auth" }).expect(201);
-    expect(generated.body.password).toEqual(expect.any(String));
-    expect((await admin.get(`/credentials/basic-auth/${generated.body.id}`).set(h.auth).expect(200)).text).not.toContain(generated.body.password);
+    const password = generated.body.password as string;
+    expect(password).toEqual(expect.any(String));
+    expect((await admin.get(`/credentials/basic-auth/${generated.body.id}`).set(h.auth).expect(200)).text).not.toContain(password);
+    await request(h.gateway.app).get("/basic/x").set("authorization", basic("basil", password)).expect(200);
     await admin.post("/credentials").set(h.auth).send({ consumerId: "basil", type: "basic-auth", credential: { password: "x:y" } }).expect(409);
+
+    await admin.post("/users").set(h.auth).send({ username: "colin" }).expect(201);
+    const given = await admin.post("/credentials").set(h.auth).send({ consumerId: "colin", type: "basic-auth", credential: { password: "pa:ss:word" } }).expect(201);
+    expect(given.text).not.toContain("pa:ss:word");
+    expect(given.body.password).toBeUndefined();
+    await request(h.gateway.app).get("/basic/x").set("authorization", basic("colin", "pa:ss:word")).expect(200);
+    const wrong = await request(h.gateway.app).get("/basic/x").set("authorization", basic("colin", "pa:ss")).expect(401);
+    expect(wrong.headers["www-authenticate"]).toMatch(/^Basic realm=/);
   });
 
   it("removes a credential (204, then 404)", async () => {

@@ -32,7 +32,7 @@ export interface HarnessOptions {
   extraConfig?: Record<string, unknown>;
 }
 
-/** Gateway config: `/api/*` needs a key (key-auth), `/scoped/*` also the `orders:read` scope. */
+/** Gateway config: `/api/*` needs a key (key-auth), `/scoped/*` also the `orders:read` scope, `/basic/*` a password. */
 export function gatewayConfig(dataDir: string, upstreamUrl: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     http: { port: 0, host: "127.0.0.1" },
@@ -41,11 +41,13 @@ export function gatewayConfig(dataDir: string, upstreamUrl: string, extra: Recor
     apiEndpoints: {
       api: { paths: ["/api", "/api/*"] },
       scoped: { paths: ["/scoped/*"], scopes: ["orders:read"] },
+      basic: { paths: ["/basic/*"] },
     },
     serviceEndpoints: { echo: { url: upstreamUrl } },
     pipelines: {
       api: { apiEndpoints: ["api"], policies: [{ "key-auth": {} }, { proxy: { serviceEndpoint: "echo" } }] },
       scoped: { apiEndpoints: ["scoped"], policies: [{ "key-auth": {} }, { proxy: { serviceEndpoint: "echo" } }] },
+      basic: { apiEndpoints: ["basic"], policies: [{ "basic-auth": {} }, { proxy: { serviceEndpoint: "echo" } }] },
     },
     ...extra,
   };
@@ -83,4 +85,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<AdminH
 /** The `Authorization` value key-auth expects by default (Express Gateway's wire format). */
 export function apiKey(keyId: string, keySecret: string): string {
   return `apiKey ${keyId}:${keySecret}`;
+}
+
+/** The `Authorization` value of HTTP Basic authentication. */
+export function basic(username: string, password: string): string {
+  return `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
 }
