@@ -104,6 +104,8 @@ export interface HarnessOptions {
 export interface Harness {
   readonly gw: Gateway;
   readonly url: string;
+  /** The admin API's URL, when `config.admin` was given. */
+  readonly adminUrl: string | undefined;
   readonly upstream: TestUpstream;
   readonly clock: FakeClock;
   /** Requests the upstream received for `path` (pathname only). */
@@ -132,10 +134,11 @@ export async function startCacheGateway(options: HarnessOptions = {}): Promise<H
       pipelines: { api: { apiEndpoints: ["all"], policies: steps } },
     },
   });
-  const { http: url } = await gw.listen();
+  const { http: url, admin: adminUrl } = await gw.listen();
   return {
     gw,
     url: url!,
+    adminUrl,
     upstream,
     clock,
     received: (path) => upstream.requests.filter((r) => r.url.split("?")[0] === path),
