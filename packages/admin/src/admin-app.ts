@@ -4,6 +4,7 @@
  */
 import express, { type ErrorRequestHandler, type Express } from "express";
 import { GatewayError, sendError, type Gateway } from "@turnpike/core";
+import { auditLog } from "./http/audit-log.js";
 import { bearerAuth } from "./http/bearer-auth.js";
 import { jsonBody } from "./http/json-body.js";
 import { pluginRoutes } from "./http/plugin-routes.js";
@@ -33,6 +34,7 @@ export function createAdminApp({ gateway, access, metrics, token }: AdminAppOpti
   app.disable("etag");
   app.set("query parser", "simple");
 
+  app.use(auditLog(logger));
   app.use((_req, res, next) => {
     // Answers may carry a secret (a new credential): no cache may keep any of them.
     res.setHeader("cache-control", "no-store");

@@ -1,13 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { registerAdminRoute } from "@turnpike/core";
+import { createLogger, registerAdminRoute } from "@turnpike/core";
 import request from "supertest";
 import { apiKey, basic, startHarness, TOKEN, type AdminHarness } from "./admin-harness.js";
 
 let h: AdminHarness;
 let admin: ReturnType<typeof request>;
+/** Every line the gateway and its admin API logged, at debug level. */
+const logLines: string[] = [];
+/** Secrets the tests sent or received: none may reach a log line. */
+const secrets: string[] = [TOKEN, "dora-secret-123", "hunter2secret", "pw-should-not-echo", "carol-fixed-secret", "pa:ss:word"];
 
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startHarness({ logger: createLogger({ level: "debug", sink: (line) => logLines.push(line) }) });
   admin = request(h.admin.url);
   // A plugin's admin route, as the cache package registers `DELETE /cache`.
   registerAdminRoute(h.gateway.stores.shared, {
@@ -209,6 +213,7 @@ describe("/credentials and the data plane", () => {
   it("issues a key-auth key (secret only in the 201) that authenticates at once, and revokes it", async () => {
     const created = await admin.post("/credentials").set(h.auth).send({ consumerId: "carol", type: "key-auth", credential: {} }).expect(201);
     const { keyId, keySecret } = created.body as { keyId: string; keySecret: string };
+    secrets.push(keySecret);
     expect(created.body).toMatchObject({ type: "key-auth", id: keyId, consumerId: userId, isActive: true, scopes: [] });
     expect(keySecret).toEqual(expect.any(String));
     expect(created.headers.location).toBe(`/credentials/key-auth/${encodeURIComponent(keyId)}`);
@@ -268,6 +273,7 @@ describe("/credentials and the data plane", () => {
     await admin.post("/users").set(h.auth).send({ username: "basil" }).expect(201);
     const generated = await admin.post("/credentials").set(h.auth).send({ consumerId: "basil", type: "basic-auth" }).expect(201);
     const password = generated.body.password as string;
+    secrets.push(password);
     expect(password).toEqual(expect.any(String));
     expect((await admin.get(`/credentials/basic-auth/${generated.body.id}`).set(h.auth).expect(200)).text).not.toContain(password);
     await request(h.gateway.app).get("/basic/x").set("authorization", basic("basil", password)).expect(200);
@@ -378,5 +384,15 @@ describe("GET /metrics", () => {
     expect(text).toContain("# TYPE turnpike_test_events_total counter");
     expect(text).toContain('turnpike_test_events_total{store="we\\"ird"} 3');
     expect(text).not.toContain(keySecret);
+  });
+});
+
+describe("logs", () => {
+  it("keep an audit line per admin request, and never a secret", async () => {
+    expect(logLines).toContain(`info admin: POST /users 201 (127.0.0.1)`);
+    expect(logLines.some((l) => /^info admin: PUT \/credentials\/key-auth\/\S+\/status 200/.test(l))).toBe(true);
+    expect(logLines).toContain(`info admin: GET /users 401 (127.0.0.1)`);
+    expect(logLines.some((l) => l.startsWith("debug admin: GET /users 200"))).toBe(true);
+    for (const secret of secrets) expect(logLines.filter((l) => l.includes(secret))).toEqual([]);
   });
 });

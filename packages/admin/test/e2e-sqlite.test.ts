@@ -52,6 +52,10 @@ describe("a gateway process with SQLite", () => {
     expect(revoked).toMatchObject({ code: 0, stdout: `key-auth ${keyId}: deactivated\n` });
     expect(await eventually(async () => (await statusOf(`${gateway!.url}/api/orders`, authorization)) === 401, 1000)).toBe(true);
 
+    // Neither the key's secret nor the admin token reached the gateway's output.
+    expect(gateway.stdout() + gateway.stderr()).not.toContain(keySecret);
+    expect(gateway.stdout() + gateway.stderr()).not.toContain(TOKEN);
+
     // A crash right after the acknowledged writes: they must be on disk, next to the config file.
     expect(await gateway.stop("SIGKILL")).toBeNull();
     expect(existsSync(path.join(path.dirname(configFile), ".turnpike", "consumers.db"))).toBe(true);
