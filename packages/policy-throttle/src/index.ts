@@ -13,11 +13,21 @@
  * ```
  */
 import { definePlugin } from "@turnpike/core";
+import { concurrencyLimitPolicy } from "./concurrency-limit/concurrency-limit-policy.js";
+import { quotaPolicy } from "./quota/quota-policy.js";
 import { rateLimitPolicy } from "./rate-limit/rate-limit-policy.js";
 
 export { rateLimitPolicy } from "./rate-limit/rate-limit-policy.js";
 export { rateLimitSchema } from "./rate-limit/rate-limit-schema.js";
 export type { RateLimitOptions } from "./rate-limit/rate-limit-schema.js";
+export { quotaPolicy } from "./quota/quota-policy.js";
+export { quotaSchema } from "./quota/quota-schema.js";
+export type { QuotaOptions } from "./quota/quota-schema.js";
+export { periodAt } from "./quota/quota-periods.js";
+export type { PeriodBounds, QuotaPeriod } from "./quota/quota-periods.js";
+export { concurrencyLimitPolicy } from "./concurrency-limit/concurrency-limit-policy.js";
+export { concurrencyLimitSchema } from "./concurrency-limit/concurrency-limit-schema.js";
+export type { ConcurrencyLimitOptions } from "./concurrency-limit/concurrency-limit-schema.js";
 export { createClientKey, DEFAULT_IPV6_SUBNET } from "./keys/client-key.js";
 export type { Ipv6Subnet } from "./keys/client-key.js";
 export { compileKey, compileTemplateKey } from "./keys/compile-key.js";
@@ -25,9 +35,14 @@ export type { ThrottleKey } from "./keys/compile-key.js";
 export { MemoryWindowCounter } from "./stores/memory-window-counter.js";
 export { RedisWindowCounter } from "./stores/redis-window-counter.js";
 export type { WindowCounter, WindowHit } from "./stores/window-counter.js";
+export { MemorySlotStore } from "./stores/memory-slot-store.js";
+export { RedisSlotStore } from "./stores/redis-slot-store.js";
+export type { SlotStore } from "./stores/slot-store.js";
+export type { StoreKind } from "./stores/choose-store.js";
+export type { OnStoreError } from "./stores/store-failures.js";
 
 /** The plugin: every throttling policy of this package. */
 export default definePlugin({
   name: "@turnpike/policy-throttle",
-  policies: [rateLimitPolicy],
+  policies: [rateLimitPolicy, quotaPolicy, concurrencyLimitPolicy],
 });

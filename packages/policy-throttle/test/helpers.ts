@@ -62,3 +62,49 @@ export async function burst(url: string, count: number, init: RequestInit = {}):
 export function count(statuses: number[], status: number): number {
   return statuses.filter((s) => s === status).length;
 }
+
+/** An upstream that holds every request until the test lets it answer. */
+export interface HeldUpstream {
+  readonly url: string;
+  /** Responses waiting, oldest first. */
+  readonly held: import("node:http").ServerResponse[];
+  /** Resolves once at least `n` requests are held. */
+  waitForHeld(n: number): Promise<void>;
+  /** Answers the oldest held request with 200. */
+  releaseOne(): void;
+  /** Answers every held request. */
+  releaseAll(): void;
+  close(): Promise<void>;
+}
+
+/** Starts a {@link HeldUpstream} on 127.0.0.1. */
+export async function startHeldUpstream(): Promise<HeldUpstream> {
+  const { startUpstream } = await import("@turnpike/testing");
+  const held: import("node:http").ServerResponse[] = [];
+  const waiters: { n: number; resolve: () => void }[] = [];
+  const upstream = await startUpstream((_req, res) => {
+    held.push(res);
+    for (const w of [...waiters]) {
+      if (held.length >= w.n) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    }
+  });
+  const answer = (res: import("node:http").ServerResponse): void => {
+    if (!res.writableEnded && !res.destroyed) res.end("held ok");
+  };
+  return {
+    url: upstream.url,
+    held,
+    waitForHeld: (n) => (held.length >= n ? Promise.resolve() : new Promise((resolve) => waiters.push({ n, resolve }))),
+    releaseOne: () => {
+      const res = held.shift();
+      if (res) answer(res);
+    },
+    releaseAll: () => {
+      for (const res of held.splice(0)) answer(res);
+    },
+    close: () => upstream.close(),
+  };
+}
