@@ -127,11 +127,14 @@ export function createCacheMiddleware(rt: CacheRuntime): RequestHandler {
     stale: CachedEntry | undefined,
     lead: boolean,
   ): void {
-    counters.miss++;
     res.setHeader("x-cache", MISS);
     // HEAD is answered from GET entries but never stored: its response has no body.
-    if (req.method === "HEAD") return next();
+    if (req.method === "HEAD") {
+      counters.miss++;
+      return next();
+    }
     const flight = lead ? store.flights.start(key, options.coalesceTimeout) : undefined;
+    // Counts the request (as a miss, or as a hit when a stored entry answers instead of the upstream).
     new MissHandler(rt, { req, res, state, primary, credentials, descriptor, key, stale, flight });
     next();
   }

@@ -55,6 +55,7 @@ export class MissHandler implements CaptureHandler {
   private status = 0;
   private headers: HeaderMap = {};
   private plan: StoragePlan | undefined;
+  private counted = false;
 
   constructor(
     private readonly rt: CacheRuntime,
@@ -98,6 +99,7 @@ export class MissHandler implements CaptureHandler {
       miss.flight?.finish({ key: miss.key, entry: stale });
       return this.replace(stale, now);
     }
+    this.count("miss");
     const plan = planStorage(status, headers, rt.options.rules, this.requestTime, now);
     if (typeof plan === "string") return this.refuse(plan, status, headers);
     const declared = headers["content-length"];
@@ -120,8 +122,16 @@ export class MissHandler implements CaptureHandler {
   }
 
   onAbandon(reason: "too-large" | "incomplete"): void {
+    this.count("miss");
     if (reason === "too-large") this.markUncacheable();
     this.miss.flight?.finish(undefined);
+  }
+
+  /** Counts the request once: a miss, or a hit when a stored entry answered in place of the upstream. */
+  private count(kind: "hit" | "miss"): void {
+    if (this.counted) return;
+    this.counted = true;
+    this.rt.counters[kind]++;
   }
 
   /** The status the client gets: 304 when its own validators match the full response. */
@@ -170,9 +180,7 @@ export class MissHandler implements CaptureHandler {
     for (const name of res.getHeaderNames()) if (!preset.includes(name)) res.removeHeader(name);
     const notModified = answersNotModified(entry, this.conditional);
     applyEntryHeaders(res, entry, now, HIT, notModified, preset);
-    const counters = this.rt.counters;
-    counters.miss--;
-    counters.hit++;
+    this.count("hit");
     return { kind: "replace", status: notModified ? 304 : entry.status, body: notModified || entry.status === 204 ? undefined : entry.body };
   }
 
