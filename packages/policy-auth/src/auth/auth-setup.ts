@@ -5,7 +5,7 @@
 import { ConfigError, GatewayError, type PolicyContext } from "@turnpike/core";
 import { ConsumerStoreError, type CredentialType } from "../store/consumer-store.js";
 import { declaredConsumers } from "../store/declared-consumers.js";
-import { digestsEqual, processDigest } from "../store/secret-hash.js";
+import { constantTimeEqual, digestsEqual, processDigest } from "../store/secret-hash.js";
 import { credentialCache, VerificationBusyError, type CredentialCache } from "./credential-cache.js";
 import { resolveDeclared, type ResolvedCredential, type ResolvedDeclared } from "./resolved-credential.js";
 
@@ -41,6 +41,7 @@ export type CheckResult = ResolvedCredential | typeof INVALID;
 
 function finish(setup: AuthSetup, credential: ResolvedCredential | null, secret: string): CheckResult | Promise<CheckResult> {
   if (credential === null || !credential.active) return INVALID;
+  if (credential.declaredSecret !== undefined) return constantTimeEqual(secret, credential.declaredSecret) ? credential : INVALID;
   if (credential.verifier !== undefined) return digestsEqual(processDigest(secret), credential.verifier) ? credential : INVALID;
   return setup.cache.verifySlow(credential, secret).then((ok) => (ok ? credential : INVALID));
 }

@@ -4,7 +4,7 @@
  */
 import type { Consumer } from "@turnpike/core";
 import type { AuthRecord, CredentialType } from "../store/consumer-store.js";
-import type { DeclaredConsumers } from "../store/declared-consumers.js";
+import { declaredSecret, type DeclaredConsumers } from "../store/declared-consumers.js";
 
 /** What the auth policies keep per credential. */
 export interface ResolvedCredential {
@@ -19,6 +19,8 @@ export interface ResolvedCredential {
   readonly scopes: readonly string[];
   /** The secret's stored verifier (see `secret-hash.ts`). */
   readonly secretHash: string | undefined;
+  /** A declared credential's secret, as the configuration holds it (compared in constant time). */
+  readonly declaredSecret: string | undefined;
   /**
    * Digest ({@link processDigest}) of the secret, once one request presented it and it matched the
    * stored hash: later requests compare against this instead of running the stored hash again.
@@ -35,6 +37,7 @@ export function resolveCredential(record: AuthRecord): ResolvedCredential {
   const user = Object.freeze({ ...owner, username, scopes: credential.scopes, credential: credentialRef });
   const verifier = record.secretHash?.startsWith("declared$") ? Buffer.from(record.secretHash.slice("declared$".length), "base64url") : undefined;
   return {
+    declaredSecret: declaredSecret(record),
     type: credential.type,
     active: credential.isActive && owner.isActive,
     consumer,

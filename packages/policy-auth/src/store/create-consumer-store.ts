@@ -5,6 +5,7 @@
 import path from "node:path";
 import type { StoreContext } from "@turnpike/core";
 import { ConsumerDirectory } from "./consumer-directory.js";
+import type { ConsumerStoreError } from "./consumer-store.js";
 import type { DeclaredSource } from "./declared-consumers.js";
 import { createMemoryBackend } from "./memory-backend.js";
 import { createRedisBackend } from "./redis-backend.js";
@@ -30,8 +31,8 @@ export function createMemoryConsumerStore(options: ConsumerStoreOptions = {}): C
 
 /**
  * The SQLite store in `file` (conventionally `<dataDir>/consumers.db`): durable (WAL, synchronous
- * FULL); several processes may share the file.
- * @throws when the file cannot be created or opened
+ * FULL); several processes may share the file. The file is opened on first use; if it cannot be,
+ * operations reject with an UNAVAILABLE {@link ConsumerStoreError} naming it.
  */
 export function createSqliteConsumerStore(options: ConsumerStoreOptions & { file: string }): ConsumerDirectory {
   const backend = createSqliteBackend({ file: path.resolve(options.file), ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}) });

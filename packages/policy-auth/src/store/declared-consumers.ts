@@ -31,6 +31,14 @@ export interface DeclaredConsumers {
 }
 
 const cache = new WeakMap<object, DeclaredConsumers>();
+// The clear secret of each declared credential, kept out of the exported records (only the data plane
+// reads it, through declaredSecret()).
+const secrets = new WeakMap<AuthRecord, string>();
+
+/** The clear secret a declared credential has in the configuration (internal to the auth policies). */
+export function declaredSecret(record: AuthRecord): string | undefined {
+  return secrets.get(record);
+}
 
 /**
  * A stable id for a declared consumer, derived from its username (a name-based UUID): the same on
@@ -155,6 +163,7 @@ function build(config: DeclaredSource): DeclaredConsumers {
       credentials.push(record);
       credentialById[type].set(id, record);
       const authRecord: AuthRecord = Object.freeze({ credential: record, consumer: user, secretHash: secret === undefined ? undefined : declaredSecretHash(secret) });
+      if (secret !== undefined) secrets.set(authRecord, secret);
       if (type === "basic-auth") {
         auth[type].set(user.username, authRecord);
         // Express Gateway also accepted the consumer id as the basic-auth login.

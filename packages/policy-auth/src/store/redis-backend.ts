@@ -52,12 +52,14 @@ export function createRedisBackend(options: RedisBackendOptions): KvBackend {
   const versionKey = `${prefix}version`;
   const k = (key: string): string => prefix + key;
 
-  // Unknown until the first poll, which therefore always reports a change: a write that raced with
-  // the subscription would otherwise go unnoticed (at worst, one needless cache flush at start-up).
+  // The version seen last; undefined until known. It is read when watching starts, on the shared
+  // connection and so before any read the watcher's owner makes next: a later write changes it. If
+  // that first read fails, the first successful poll reports a change (a needless flush at worst).
   let lastSeen: string | null | undefined;
+  let primed = false;
   const poller = new ChangePoller(async () => {
     const current = await redis.get(versionKey);
-    const changed = current !== lastSeen;
+    const changed = lastSeen === undefined || current !== lastSeen;
     lastSeen = current;
     return changed;
   }, options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS);
@@ -74,10 +76,21 @@ export function createRedisBackend(options: RedisBackendOptions): KvBackend {
       const result = (await redis.eval(COMMIT_SCRIPT, 1, versionKey, String(expected), prefix, JSON.stringify(ops))) as number;
       if (result === -1) return false;
       // Our own commit is reported in-process by the directory; do not report it again from the poll.
-      if (lastSeen !== undefined && lastSeen === String(result - 1)) lastSeen = String(result);
+      if (lastSeen !== undefined && (lastSeen ?? "0") === String(result - 1)) lastSeen = String(result);
       return true;
     },
-    watch: (listener) => poller.add(listener),
+    watch(listener) {
+      if (!primed) {
+        primed = true;
+        redis.get(versionKey).then(
+          (v) => {
+            lastSeen ??= v;
+          },
+          () => {},
+        );
+      }
+      return poller.add(listener);
+    },
     async close() {
       poller.stop();
     },

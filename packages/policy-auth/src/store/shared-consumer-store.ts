@@ -29,7 +29,8 @@ export const SQLITE_FILE_NAME = "consumers.db";
  * const user = await store.createUser({ username: "alice" });
  * const { keyId, keySecret } = await store.createCredential(user.id, "key-auth", { scopes: ["read"] });
  * ```
- * @throws when the SQLite file cannot be created or opened
+ * The SQLite file is created on first use (a gateway whose consumers are all declared never writes
+ * it); if it cannot be, store operations reject with UNAVAILABLE.
  */
 export function consumerStore(stores: StoreContext, config: DeclaredSource): ConsumerStore {
   return sharedDirectory(stores, config);

@@ -30,17 +30,18 @@ const SCHEMA = `
   CREATE INDEX IF NOT EXISTS zsets_order ON zsets (key, score, member);
 `;
 
-/**
- * Opens (creating when needed) a SQLite backend.
- * @throws when the file cannot be created or opened (reported at start-up, not at the first request)
- */
-export function createSqliteBackend(options: SqliteBackendOptions): KvBackend {
+/** The open database and its prepared statements. */
+function openDatabase(options: SqliteBackendOptions) {
   mkdirSync(path.dirname(options.file), { recursive: true });
   const db = new Database(options.file, { timeout: options.busyTimeoutMs ?? 5000 });
-  db.pragma("journal_mode = WAL");
-  db.pragma("synchronous = FULL");
-  db.exec(SCHEMA);
-
+  try {
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = FULL");
+    db.exec(SCHEMA);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
   const q = {
     version: db.prepare<[], { value: number }>("SELECT value FROM meta WHERE name = 'version'"),
     bump: db.prepare("UPDATE meta SET value = value + 1 WHERE name = 'version'"),
@@ -56,9 +57,8 @@ export function createSqliteBackend(options: SqliteBackendOptions): KvBackend {
     zcard: db.prepare<[string], { n: number }>("SELECT count(*) AS n FROM zsets WHERE key = ?"),
     zadd: db.prepare("INSERT INTO zsets (key, member, score) VALUES (?, ?, ?) ON CONFLICT (key, member) DO UPDATE SET score = excluded.score"),
     zrem: db.prepare("DELETE FROM zsets WHERE key = ? AND member = ?"),
+    dataVersion: db.prepare("PRAGMA data_version").pluck(),
   };
-  const dataVersion = db.prepare("PRAGMA data_version").pluck();
-
   const apply = (op: KvOp): void => {
     switch (op[0]) {
       case "set":
@@ -89,32 +89,56 @@ export function createSqliteBackend(options: SqliteBackendOptions): KvBackend {
     q.bump.run();
     return true;
   });
+  return { db, q, commit, lastDataVersion: q.dataVersion.get() as number };
+}
 
-  let lastDataVersion = dataVersion.get() as number;
+/**
+ * A SQLite backend. The file is opened (and created, with its directory) on first use, not here: a
+ * gateway whose consumers are all declared in its configuration, or `turnpike validate`, never touches
+ * the disk. A file that cannot be opened fails that first operation (the store reports UNAVAILABLE).
+ */
+export function createSqliteBackend(options: SqliteBackendOptions): KvBackend {
+  let opened: ReturnType<typeof openDatabase> | undefined;
+  let closed = false;
+  const open = (): ReturnType<typeof openDatabase> => {
+    if (closed) throw new Error("the SQLite consumer store is closed");
+    if (!opened) {
+      try {
+        opened = openDatabase(options);
+      } catch (err) {
+        throw new Error(`cannot open ${options.file}: ${(err as Error).message}`, { cause: err });
+      }
+    }
+    return opened;
+  };
   const poller = new ChangePoller(() => {
-    const current = dataVersion.get() as number;
-    if (current === lastDataVersion) return false;
-    lastDataVersion = current;
+    // Nothing read from the file yet means nothing cached from it: no change to report.
+    if (!opened) return false;
+    const current = opened.q.dataVersion.get() as number;
+    if (current === opened.lastDataVersion) return false;
+    opened.lastDataVersion = current;
     return true;
   }, options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS);
-  let closed = false;
 
   return {
     kind: "sqlite",
-    version: async () => q.version.get()!.value,
-    get: async (key) => q.get.get(key)?.value,
-    mget: async (keys) => keys.map((k) => q.get.get(k)?.value),
-    smembers: async (key) => q.smembers.all(key).map((r) => r.member),
-    zrange: async (key, offset, count) => q.zrange.all(key, count, offset).map((r) => r.member),
-    zcard: async (key) => q.zcard.get(key)!.n,
+    version: async () => open().q.version.get()!.value,
+    get: async (key) => open().q.get.get(key)?.value,
+    mget: async (keys) => {
+      const { q } = open();
+      return keys.map((k) => q.get.get(k)?.value);
+    },
+    smembers: async (key) => open().q.smembers.all(key).map((r) => r.member),
+    zrange: async (key, offset, count) => open().q.zrange.all(key, count, offset).map((r) => r.member),
+    zcard: async (key) => open().q.zcard.get(key)!.n,
     // IMMEDIATE takes the write lock up front, so two processes' read-check-write cannot interleave.
-    commit: async (expected, ops) => commit.immediate(expected, ops),
+    commit: async (expected, ops) => open().commit.immediate(expected, ops),
     watch: (listener) => poller.add(listener),
     async close() {
       if (closed) return;
       closed = true;
       poller.stop();
-      db.close();
+      opened?.db.close();
     },
   };
 }

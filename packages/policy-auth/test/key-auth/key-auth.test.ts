@@ -1,4 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/globals";
+import { existsSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import type { Gateway } from "@turnpike/core";
 import { startUpstream, type TestUpstream } from "@turnpike/testing";
 import request from "supertest";
@@ -127,6 +129,23 @@ describe("key-auth", () => {
     });
   });
 
+  it("a reload replaces the declared consumers", async () => {
+    await start();
+    const store = consumerStore(gw!.stores, gw!.config);
+    const config = (consumers: unknown[]): Record<string, unknown> => ({
+      admin: { port: 0, dataDir: data.dir },
+      consumers,
+      apiEndpoints: { all: { paths: ["/*"] } },
+      pipelines: { test: { apiEndpoints: ["all"], policies: [{ "key-auth": {} }, { "test-echo": {} }] } },
+    });
+    await gw!.reload(config([{ username: "zed", credentials: [{ type: "key-auth", keyId: "zed-key", keySecret: "zed-secret" }] }]));
+    await request(gw!.app).get("/x").set("Authorization", ALICE_KEY).expect(401);
+    await request(gw!.app).get("/x").set("Authorization", "apiKey zed-key:zed-secret").expect(200);
+    // The admin API's view follows the configuration it is given.
+    expect(await consumerStore(gw!.stores, gw!.config).getUser("zed")).toMatchObject({ declared: true });
+    expect(await store.getUser("alice")).toBeUndefined();
+  });
+
   describe("stored credentials", () => {
     it("a key issued through the store works at once, and stops at once when revoked", async () => {
       await start();
@@ -152,6 +171,21 @@ describe("key-auth", () => {
       await request(gw!.app).get("/x").set("Authorization", "apiKey later:se:cret").expect(200);
       await request(gw!.app).get("/x").set("Authorization", "apiKey later:secret").expect(401);
       await request(gw!.app).get("/x").set("Authorization", "apiKey later:se:cret").expect(200);
+    });
+
+    it("touches no file while every key is declared; an unusable store answers 503 only for other keys", async () => {
+      const blocked = path.join(data.dir, "not-a-directory");
+      writeFileSync(blocked, "a file where the data directory should be");
+      gw = await authGateway({ steps: [{ "key-auth": {} }], dataDir: path.join(blocked, "data"), consumers: [ALICE] });
+      await request(gw.app).get("/x").set("Authorization", ALICE_KEY).expect(200);
+      const res = await request(gw.app).get("/x").set("Authorization", "apiKey stored-key:secret").expect(503);
+      expect(res.body.error.code).toBe("STORE_UNAVAILABLE");
+      await gw.close();
+
+      const fresh = path.join(data.dir, "fresh");
+      gw = await authGateway({ steps: [{ "key-auth": {} }], dataDir: fresh, consumers: [ALICE] });
+      await request(gw.app).get("/x").set("Authorization", ALICE_KEY).expect(200);
+      expect(existsSync(fresh)).toBe(false);
     });
 
     it("an app's key authenticates the app", async () => {

@@ -42,7 +42,9 @@ describe.each(kinds)("across instances: %s", (_name, make) => {
     // b caches the key id as unknown before it exists.
     expect(await checkSecret(setup, "key-auth", "shared-key", "s3cret")).toBe(INVALID);
 
+    const userSeen = nextChange(b);
     await a.createUser({ username: "xavier" });
+    await userSeen;
     const created = nextChange(b);
     await a.createCredential("xavier", "key-auth", { keyId: "shared-key", keySecret: "s3cret" });
     expect(await created).toEqual({ kind: "external" });
