@@ -254,3 +254,44 @@ describe("stale entries", () => {
     await upstream.close();
   });
 });
+
+describe("headers around the entry", () => {
+  let h: Harness;
+  let strip: Harness;
+  let calls = 0;
+  beforeAll(async () => {
+    h = await startCacheGateway({
+      cache: { ttl: 60 },
+      before: [
+        (_req, res, next) => {
+          // Stands in for CORS or rate-limit headers set before the cache on every request.
+          res.setHeader("x-before", `call-${++calls}`);
+          res.setHeader("content-type", "text/x-gateway");
+          next();
+        },
+      ],
+    });
+    strip = await startCacheGateway({ cache: { ttl: 60, setCookie: "strip" }, clock: h.clock });
+  });
+  afterAll(async () => {
+    await h.close();
+    await strip.close();
+  });
+
+  it("does not store headers set before the cache: they are set again on each hit, and win over stored ones", async () => {
+    const first = await send(h.url, "/preset");
+    expect(first.headers["x-before"]).toBe("call-1");
+    expect(first.headers["content-type"]).toBe("text/x-gateway");
+    const hit = await send(h.url, "/preset");
+    expect([hit.headers["x-cache"], hit.headers["x-before"], hit.headers["content-type"]]).toEqual(["HIT", "call-2", "text/x-gateway"]);
+  });
+
+  it("with setCookie: strip, stores the response without its Set-Cookie; the first client still gets the cookie", async () => {
+    const path = `/strip?sc=${enc("session=abc")}`;
+    const first = await send(strip.url, path);
+    expect(first.headers["set-cookie"]).toBe("session=abc");
+    const hit = await send(strip.url, path);
+    expect(hit.headers["x-cache"]).toBe("HIT");
+    expect(hit.headers["set-cookie"]).toBeUndefined();
+  });
+});
