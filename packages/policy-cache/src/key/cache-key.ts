@@ -67,16 +67,6 @@ export function parseKey(key: string): KeyFields | undefined {
   return { pipeline: fields[1]!, protocol: fields[2]!, host: fields[3]!, target: fields[5]! };
 }
 
-/** The primary part of a full key. */
-export function primaryOf(key: string): string {
-  let at = -1;
-  for (let i = 0; i < 6; i++) {
-    at = key.indexOf("\n", at + 1);
-    if (at === -1) return key;
-  }
-  return key.slice(0, at);
-}
-
 /** Credentials the gateway did not verify, as one string (undefined when the request carries none). */
 export function unverifiedCredentials(req: Request, headerNames: readonly string[]): string | undefined {
   let out: string | undefined;
