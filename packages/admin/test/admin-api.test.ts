@@ -148,12 +148,17 @@ describe("/users", () => {
     await admin.put("/users/nobody").set(h.auth).send({ firstname: "x" }).expect(404);
   });
 
-  it("deactivates and activates a user (Express Gateway's status answers)", async () => {
+  it("deactivates and activates a user (Express Gateway's status answers), and its keys with it", async () => {
     await admin.post("/users").set(h.auth).send({ username: "stat" }).expect(201);
+    const { keyId, keySecret } = (await admin.post("/credentials").set(h.auth).send({ consumerId: "stat", type: "key-auth" }).expect(201)).body;
+    secrets.push(keySecret);
+    await request(h.gateway.app).get("/api/x").set("authorization", apiKey(keyId, keySecret)).expect(200);
     expect((await admin.put("/users/stat/status").set(h.auth).send({ status: false }).expect(200)).body).toEqual({ status: "Deactivated" });
+    await request(h.gateway.app).get("/api/x").set("authorization", apiKey(keyId, keySecret)).expect(401);
     expect((await admin.put("/users/stat/status").set(h.auth).send({ status: false }).expect(200)).body).toEqual({ status: "Inactive" });
     expect((await admin.get("/users/stat").set(h.auth).expect(200)).body.isActive).toBe(false);
     expect((await admin.put("/users/stat/status").set(h.auth).send({ status: true }).expect(200)).body).toEqual({ status: "Activated" });
+    await request(h.gateway.app).get("/api/x").set("authorization", apiKey(keyId, keySecret)).expect(200);
     expect((await admin.put("/users/stat/status").set(h.auth).send({ status: "no" }).expect(400)).body.error.message).toContain("status:");
     await admin.put("/users/ghost/status").set(h.auth).send({ status: true }).expect(404);
   });

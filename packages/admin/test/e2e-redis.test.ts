@@ -10,6 +10,8 @@ import { eventually, statusOf } from "./eventually.js";
 
 const TOKEN = "e2e-redis-admin-token";
 let redis: TestRedis;
+// Real processes on a machine shared with other work: each CLI call starts a Node process.
+const E2E_TIMEOUT_MS = 120_000;
 let upstream: TestUpstream;
 const files: string[] = [];
 const gateways: GatewayProcess[] = [];
@@ -32,7 +34,7 @@ beforeAll(async () => {
   upstream = await startUpstream();
   gateways.push(await spawnGateway(config(), { admin: true, args: ["--no-watch"] }));
   gateways.push(await spawnGateway(config(), { admin: true, args: ["--no-watch"] }));
-});
+}, E2E_TIMEOUT_MS);
 afterAll(async () => {
   await Promise.all(gateways.map((g) => g.stop("SIGKILL")));
   await upstream?.close();
@@ -64,5 +66,5 @@ describe("two gateway instances sharing Redis", () => {
     // And back, issued through the other instance's admin API this time.
     expect((await cli(b, ["credentials", "activate", keyId])).code).toBe(0);
     expect(await eventually(async () => (await statusOf(`${a.url}/api/x`, authorization)) === 200, 1000)).toBe(true);
-  });
+  }, E2E_TIMEOUT_MS);
 });

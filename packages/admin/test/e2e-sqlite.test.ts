@@ -9,6 +9,8 @@ import { runTurnpike, spawnGateway, startUpstream, writeConfig, type GatewayProc
 import { eventually, statusOf } from "./eventually.js";
 
 const TOKEN = "e2e-sqlite-admin-token";
+// Real processes on a machine shared with other work: each CLI call starts a Node process.
+const E2E_TIMEOUT_MS = 120_000;
 let upstream: TestUpstream;
 let configFile: string;
 let gateway: GatewayProcess | undefined;
@@ -73,5 +75,5 @@ describe("a gateway process with SQLite", () => {
     expect(await eventually(async () => (await statusOf(`${gateway!.url}/api/orders`, authorization)) === 200, 1000)).toBe(true);
     expect(await gateway.stop()).toBe(0);
     gateway = undefined;
-  });
+  }, E2E_TIMEOUT_MS);
 });
