@@ -57,8 +57,19 @@ export class CredentialCache {
   private slowRunning = 0;
   private readonly slowQueue: (() => void)[] = [];
 
-  constructor(private readonly store: ConsumerDirectory) {
-    store.subscribe((change) => {
+  private subscribed = false;
+
+  constructor(private readonly store: ConsumerDirectory) {}
+
+  /**
+   * Starts listening for changes on the first store read, not before: until then nothing is cached,
+   * and a gateway that never reads the store (every credential declared, or `turnpike validate`)
+   * sends Redis no command and opens no file.
+   */
+  private subscribe(): void {
+    if (this.subscribed) return;
+    this.subscribed = true;
+    this.store.subscribe((change) => {
       // Declared credentials are not cached here: each snapshot holds its own.
       if (change.kind !== "declared") this.clear();
     });
@@ -92,6 +103,8 @@ export class CredentialCache {
   load(type: CredentialType, login: string): Promise<ResolvedCredential | null> {
     const pending = this.loading[type].get(login);
     if (pending) return pending;
+    // Subscribing first matters for Redis: the watcher reads the version before this load's reads.
+    this.subscribe();
     const generation = this.generation;
     const promise = this.store.findStoredAuthRecord(type, login).then(
       (record) => {

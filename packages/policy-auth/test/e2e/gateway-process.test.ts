@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import path from "node:path";
-import { spawnGateway, startUpstream, writeConfig, type GatewayProcess, type TestUpstream } from "@turnpike/testing";
-import { createSqliteConsumerStore, declaredConsumerId, SQLITE_FILE_NAME } from "../../src/index.js";
+import { Redis } from "ioredis";
+import { spawnGateway, startRedis, startUpstream, writeConfig, type GatewayProcess, type TestRedis, type TestUpstream } from "@turnpike/testing";
+import { createRedisConsumerStore, createSqliteConsumerStore, declaredConsumerId, SQLITE_FILE_NAME } from "../../src/index.js";
 
 // Runs the real `turnpike start` (built packages: npm run build first).
 
@@ -71,6 +72,47 @@ describe("a turnpike process with key-auth", () => {
       expect(await gateway!.stop()).toBe(0);
       gateway = await spawnGateway(configFile, { args: ["--no-watch"], env: { ALICE_SECRET: "s3cret-from-env" } });
       expect((await fetch(`${gateway.url}/api/x`, { headers })).status).toBe(200);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe("two turnpike processes sharing Redis", () => {
+  let upstream: TestUpstream;
+  let redisServer: TestRedis;
+  let redis: Redis;
+  const gateways: GatewayProcess[] = [];
+  beforeAll(async () => {
+    upstream = await startUpstream();
+    redisServer = await startRedis();
+    redis = new Redis(redisServer.url);
+    const file = writeConfig({
+      http: { port: 0, host: "127.0.0.1" },
+      redis: { url: redisServer.url, prefix: "e2e:" },
+      apiEndpoints: { api: { paths: ["/api/*"] } },
+      serviceEndpoints: { backend: { url: upstream.url } },
+      pipelines: { api: { apiEndpoints: ["api"], policies: [{ "key-auth": {} }, { proxy: { serviceEndpoint: "backend" } }] } },
+    });
+    gateways.push(await spawnGateway(file, { args: ["--no-watch"] }), await spawnGateway(file, { args: ["--no-watch"] }));
+  });
+  afterAll(async () => {
+    await Promise.all(gateways.map((g) => g.stop()));
+    await redis.quit();
+    await redisServer.stop();
+    await upstream.close();
+  });
+
+  it("a key written to Redis works on both instances, and a revocation reaches both", async () => {
+    const store = createRedisConsumerStore({ redis, prefix: "e2e:" });
+    try {
+      await store.createUser({ username: "rita" });
+      const key = await store.createCredential("rita", "key-auth");
+      const headers = { authorization: `apiKey ${key.keyId}:${key.keySecret}` };
+      for (const g of gateways) await eventually(`${g.url}/api/x`, headers, 200);
+      expect(upstream.requests.at(-1)!.headers["x-consumer-username"]).toBe("rita");
+      await store.setCredentialStatus("key-auth", key.id, false);
+      for (const g of gateways) await eventually(`${g.url}/api/x`, headers, 401);
     } finally {
       await store.close();
     }
