@@ -160,3 +160,27 @@ describe("memory store across a reload", () => {
     await h.close();
   });
 });
+
+describe("Redis store reads", () => {
+  it("sends the reads of one event-loop turn as one MGET, each caller getting its own entry", async () => {
+    const { RedisStore } = await import("../src/stores/redis-store.js");
+    const { makeEntry } = await import("../src/entry/cached-entry.js");
+    const server = await startRedis();
+    const client = new Redis(server.url);
+    const errors: unknown[] = [];
+    const store = new RedisStore(client, "t:", Date.now, (err) => errors.push(err));
+    const now = Date.now();
+    const plan = { responseTime: now, initialAge: 0, freshUntil: now + 60_000, staleWhileRevalidateUntil: now + 60_000, staleIfErrorUntil: now + 60_000, expiresAt: now + 60_000, shareable: false, vary: [] };
+    const descriptor = { vary: [], consumerShared: false, credentialShared: false, uncacheable: false };
+    for (const name of ["a", "b", "c"]) await store.set(`GET\np\nhttp\nh\n\n/${name}`, descriptor, `GET\np\nhttp\nh\n\n/${name}`, makeEntry(200, ["x-name"], [name], Buffer.from(`body ${name}`), plan));
+    const mgetsBefore = /cmdstat_mget:calls=(\d+)/.exec(await client.info("commandstats"))?.[1] ?? "0";
+    const entries = await Promise.all(["a", "missing", "b", "c"].map((name) => store.get(`GET\np\nhttp\nh\n\n/${name}`)));
+    const mgetsAfter = /cmdstat_mget:calls=(\d+)/.exec(await client.info("commandstats"))?.[1];
+    expect(entries.map((e) => e?.body.toString())).toEqual(["body a", undefined, "body b", "body c"]);
+    expect(entries.map((e) => e?.values[0])).toEqual(["a", undefined, "b", "c"]);
+    expect(Number(mgetsAfter) - Number(mgetsBefore)).toBe(1);
+    expect(errors).toEqual([]);
+    client.disconnect();
+    await server.stop();
+  });
+});
