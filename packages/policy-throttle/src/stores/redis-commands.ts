@@ -5,16 +5,25 @@
  */
 import type { RedisClient } from "./choose-store.js";
 
-// Counts one hit: INCR, and start the window (its TTL) on the first hit. A key left without a TTL (it
-// should not happen, but a key that never expires would block its client forever) gets one too.
-const HIT = `
-local hits = redis.call('INCR', KEYS[1])
-local ttl = redis.call('PTTL', KEYS[1])
-if hits == 1 or ttl < 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-  ttl = tonumber(ARGV[1])
+// Counts the hits of several keys at once: for each key, INCRBY its number of hits and start the window
+// (its TTL) when the key is new. A key left without a TTL (it should not happen, but a key that never
+// expires would block its client forever) gets one too. ARGV: per key, hits then TTL ms. Returns, per
+// key, the count after this batch and the TTL left.
+const HIT_MANY = `
+local out = {}
+for i = 1, #KEYS do
+  local n = tonumber(ARGV[2 * i - 1])
+  local ttl = tonumber(ARGV[2 * i])
+  local hits = redis.call('INCRBY', KEYS[i], n)
+  local left = redis.call('PTTL', KEYS[i])
+  if hits == n or left < 0 then
+    redis.call('PEXPIRE', KEYS[i], ttl)
+    left = ttl
+  end
+  out[2 * i - 1] = hits
+  out[2 * i] = left
 end
-return {hits, ttl}
+return out
 `;
 
 // Takes a concurrency slot: a sorted set of leases scored by expiry (server time), so that leases of a
@@ -42,7 +51,8 @@ return kept
 
 /** The client with the throttling scripts defined on it. */
 export interface ThrottleRedis extends RedisClient {
-  turnpikeThrottleHit(key: string, ttlMs: number): Promise<[number, number]>;
+  /** Arguments: number of keys, the keys, then per key its hits and TTL ms. */
+  turnpikeThrottleHitMany(...args: (string | number)[]): Promise<number[]>;
   turnpikeThrottleAcquire(key: string, leaseMs: number, limit: number, lease: string): Promise<number>;
   turnpikeThrottleRenew(key: string, leaseMs: number, lease: string): Promise<number>;
 }
@@ -53,8 +63,8 @@ export interface ThrottleRedis extends RedisClient {
  */
 export function throttleCommands(redis: RedisClient): ThrottleRedis {
   const client = redis as ThrottleRedis;
-  if (typeof client.turnpikeThrottleHit !== "function") {
-    redis.defineCommand("turnpikeThrottleHit", { numberOfKeys: 1, lua: HIT });
+  if (typeof client.turnpikeThrottleHitMany !== "function") {
+    redis.defineCommand("turnpikeThrottleHitMany", { lua: HIT_MANY });
     redis.defineCommand("turnpikeThrottleAcquire", { numberOfKeys: 1, lua: ACQUIRE });
     redis.defineCommand("turnpikeThrottleRenew", { numberOfKeys: 1, lua: RENEW });
   }

@@ -1,14 +1,15 @@
 /**
- * Window counts in Redis, shared by every gateway instance using it: one atomic script per hit.
+ * Window counts in Redis, shared by every gateway instance using it. Hits go through the client's
+ * {@link RedisHitBatcher}: atomic on the server, batched per event-loop turn on the gateway.
  */
 import type { RedisClient } from "./choose-store.js";
-import { REDIS_DISCONNECTED, redisUsable, throttleCommands, withDeadline, type ThrottleRedis } from "./redis-commands.js";
+import { redisHitBatcher, type RedisHitBatcher } from "./redis-hit-batcher.js";
 import type { WindowCounter, WindowHit } from "./window-counter.js";
 
 /** A {@link WindowCounter} in Redis, under `keyPrefix`. */
 export class RedisWindowCounter implements WindowCounter {
   readonly local = false;
-  private readonly redis: ThrottleRedis;
+  private readonly batcher: RedisHitBatcher;
 
   /**
    * @param keyPrefix prepended to every key (gateway prefix, policy, step)
@@ -17,15 +18,13 @@ export class RedisWindowCounter implements WindowCounter {
   constructor(
     redis: RedisClient,
     private readonly keyPrefix: string,
-    private readonly deadlineMs: number,
+    deadlineMs: number,
   ) {
-    this.redis = throttleCommands(redis);
+    this.batcher = redisHitBatcher(redis, deadlineMs);
   }
 
   hit(key: string, now: number, ttlMs: number): Promise<WindowHit> {
-    if (!redisUsable(this.redis)) return Promise.reject(REDIS_DISCONNECTED);
-    const reply = this.redis.turnpikeThrottleHit(this.keyPrefix + key, Math.max(1, Math.ceil(ttlMs)));
-    return withDeadline(reply, this.deadlineMs).then(([hits, ttl]) => ({ hits: Number(hits), resetAt: now + Number(ttl) }));
+    return this.batcher.hit(this.keyPrefix + key, now, ttlMs);
   }
 
   close(): void {
