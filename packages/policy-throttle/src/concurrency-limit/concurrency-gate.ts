@@ -13,6 +13,18 @@ export interface Waiter {
   readonly limit: number;
   /** Called once with the slot taken for it. */
   admit(lease: string): void;
+  /** Called when {@link Waiter.admit} threw (the error goes to the request's error handler). */
+  fail(err: unknown): void;
+}
+
+// Waiters are admitted from other requests' `close` events and from promise callbacks: an exception
+// there would crash the process or become an unhandled rejection, so it goes to the waiter's request.
+function admit(waiter: Waiter, lease: string): void {
+  try {
+    waiter.admit(lease);
+  } catch (err) {
+    waiter.fail(err);
+  }
 }
 
 // With Redis a slot may come free on another instance, which sends no signal here: waiters try again
@@ -78,7 +90,7 @@ export class ConcurrencyGate implements Closable {
       while (queue.length > 0) {
         const lease = this.slots.acquire(key, queue[0]!.limit) as string | null;
         if (lease === null) return;
-        queue.shift()!.admit(lease);
+        admit(queue.shift()!, lease);
       }
       this.dropQueue(key);
       return;
@@ -93,7 +105,7 @@ export class ConcurrencyGate implements Closable {
         const next = current?.shift();
         if (next === undefined) return this.slots.release(key, lease);
         if (current!.length === 0) this.dropQueue(key);
-        next.admit(lease);
+        admit(next, lease);
         this.pump(key);
       },
       () => {

@@ -73,6 +73,7 @@ export const concurrencyLimitPolicy = definePolicy<ConcurrencyLimitOptions>({
           res.off("close", onClose);
           enter(gate, k, lease, res, next);
         },
+        fail: (err) => next(err),
       };
       const timer = setTimeout(() => {
         res.off("close", onClose);
@@ -100,8 +101,13 @@ export const concurrencyLimitPolicy = definePolicy<ConcurrencyLimitOptions>({
       (result as Promise<string | null>).then(
         (lease) => {
           failure.succeeded();
-          if (lease !== null) enter(target, bucket, lease, res, next);
-          else wait(target, bucket, req, res, next);
+          // Inside a promise callback: anything thrown must reach the error handler, not become an unhandled rejection.
+          try {
+            if (lease !== null) enter(target, bucket, lease, res, next);
+            else wait(target, bucket, req, res, next);
+          } catch (err) {
+            next(err);
+          }
         },
         (err: unknown) => failure.fail(err, req, res, next),
       );

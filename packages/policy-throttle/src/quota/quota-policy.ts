@@ -62,7 +62,12 @@ export const quotaPolicy = definePolicy<QuotaOptions>({
       (result as Promise<WindowHit>).then(
         (hit) => {
           failure.succeeded();
-          decide(res, next, hit.hits, period.end, now);
+          // Inside a promise callback: anything thrown must reach the error handler, not become an unhandled rejection.
+          try {
+            decide(res, next, hit.hits, period.end, now);
+          } catch (err) {
+            next(err);
+          }
         },
         (err: unknown) => failure.fail(err, req, res, next),
       );

@@ -59,7 +59,12 @@ export const rateLimitPolicy = definePolicy<RateLimitOptions>({
       (result as Promise<WindowHit>).then(
         (hit) => {
           failure.succeeded();
-          decide(req, res, next, hit, now, k);
+          // Inside a promise callback: anything thrown must reach the error handler, not become an unhandled rejection.
+          try {
+            decide(req, res, next, hit, now, k);
+          } catch (err) {
+            next(err);
+          }
         },
         (err: unknown) => failure.fail(err, req, res, next),
       );

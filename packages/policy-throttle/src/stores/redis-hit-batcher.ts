@@ -78,6 +78,11 @@ export class RedisHitBatcher {
     for (const entry of entries) args.push(entry.waiters.length, Math.max(1, Math.ceil(entry.ttlMs)));
     withDeadline(this.redis.turnpikeThrottleHitMany(...args), this.deadlineMs).then(
       (reply) => {
+        if (!Array.isArray(reply) || reply.length !== 2 * entries.length) {
+          const err = new Error(`unexpected reply from the throttling script: ${JSON.stringify(reply)?.slice(0, 100)}`);
+          for (const entry of entries) for (const waiter of entry.waiters) waiter.reject(err);
+          return;
+        }
         for (let i = 0; i < entries.length; i++) {
           const { waiters } = entries[i]!;
           const total = Number(reply[2 * i]);
