@@ -3,8 +3,8 @@
  * GET returns everything a hit needs; the body is never re-encoded.
  */
 import type { CachedEntry } from "./cached-entry.js";
-import { makeEntry } from "./cached-entry.js";
 
+// Derived fields travel too, so that a hit parses no dates and walks no headers.
 interface EntryMeta {
   s: number;
   n: string[];
@@ -17,6 +17,10 @@ interface EntryMeta {
   ex: number;
   sh: boolean;
   vy: string[];
+  nm: number[];
+  et: string | null;
+  mt: number;
+  sz: number;
 }
 
 /** Encodes an entry for Redis. */
@@ -33,6 +37,10 @@ export function encodeEntry(entry: CachedEntry): Buffer {
     ex: entry.expiresAt,
     sh: entry.shareable,
     vy: entry.vary as string[],
+    nm: entry.notModified as number[],
+    et: entry.etag ?? null,
+    mt: entry.modifiedTime,
+    sz: entry.size,
   };
   const json = Buffer.from(JSON.stringify(meta));
   const out = Buffer.allocUnsafe(4 + json.length + entry.body.length);
@@ -53,8 +61,17 @@ export function decodeEntry(data: Buffer): CachedEntry | undefined {
   } catch {
     return undefined;
   }
-  if (typeof meta?.s !== "number" || !Array.isArray(meta.n) || !Array.isArray(meta.v) || meta.n.length !== meta.v.length) return undefined;
-  return makeEntry(meta.s, meta.n, meta.v, data.subarray(4 + length), {
+  if (typeof meta?.s !== "number" || !Array.isArray(meta.n) || !Array.isArray(meta.v) || meta.n.length !== meta.v.length || !Array.isArray(meta.nm)) return undefined;
+  const body = data.subarray(4 + length);
+  return {
+    status: meta.s,
+    names: meta.n,
+    values: meta.v,
+    notModified: meta.nm,
+    body,
+    contentLength: String(body.length),
+    etag: meta.et ?? undefined,
+    modifiedTime: meta.mt,
     responseTime: meta.rt,
     initialAge: meta.ia,
     freshUntil: meta.fu,
@@ -63,5 +80,6 @@ export function decodeEntry(data: Buffer): CachedEntry | undefined {
     expiresAt: meta.ex,
     shareable: meta.sh,
     vary: meta.vy,
-  });
+    size: meta.sz,
+  };
 }
