@@ -31,18 +31,15 @@ export class StoreFailureLog {
   private unlogged = 0;
   private total = 0;
 
-  constructor(
-    private readonly logger: Logger,
-    private readonly intervalMs = LOG_INTERVAL_MS,
-  ) {}
+  constructor(private readonly intervalMs = LOG_INTERVAL_MS) {}
 
-  /** Records one failure of `source` (a step's path). */
-  failure(source: string, mode: OnStoreError, err: unknown, now = Date.now()): void {
+  /** Records one failure of `source` (a step's path), logging it on the step's `logger` when a line is due. */
+  failure(logger: Logger, source: string, mode: OnStoreError, err: unknown, now = Date.now()): void {
     this.total++;
     const message = (err as Error | undefined)?.message ?? String(err);
     if (!this.failing || now - this.lastLogAt >= this.intervalMs) {
-      const more = this.unlogged > 0 ? ` (${this.unlogged} more store errors since the last line)` : "";
-      this.logger.error("throttling store error at %s: %s; %s%s", source, message, mode === "fail-open" ? "requests pass unlimited" : "requests are refused with 503", more);
+      const more = this.unlogged > 0 ? ` (${this.unlogged} more store errors, in any throttling step, since the last line)` : "";
+      logger.error("throttling store error at %s: %s; %s%s", source, message, mode === "fail-open" ? "requests pass unlimited" : "requests are refused with 503", more);
       this.failing = true;
       this.lastLogAt = now;
       this.unlogged = 0;
@@ -51,11 +48,11 @@ export class StoreFailureLog {
     }
   }
 
-  /** Records a success; logs once when the store answers again after failures. */
-  success(): void {
+  /** Records a success; logs once (on `logger`) when the store answers again after failures. */
+  success(logger: Logger): void {
     if (!this.failing) return;
     this.failing = false;
-    this.logger.info("throttling store answering again after %d errors; limits apply again", this.total);
+    logger.info("throttling store answering again after %d errors; limits apply again", this.total);
     this.total = 0;
     this.unlogged = 0;
   }
@@ -63,9 +60,9 @@ export class StoreFailureLog {
 
 const KEY = "turnpike.policy-throttle.failure-log";
 
-/** The gateway's {@link StoreFailureLog}. */
-export function storeFailureLog(shared: SharedRegistry, logger: Logger): StoreFailureLog {
-  return shared.get(KEY, () => new StoreFailureLog(logger));
+/** The gateway's {@link StoreFailureLog}: one for every throttling step, so that an outage is reported once, not once per step. */
+export function storeFailureLog(shared: SharedRegistry): StoreFailureLog {
+  return shared.get(KEY, () => new StoreFailureLog());
 }
 
 /** Handles store failures of one step. */
@@ -78,19 +75,19 @@ export interface StoreFailureHandler {
 
 /** Creates the failure handling of one step. */
 export function createStoreFailureHandler(ctx: PolicyContext, mode: OnStoreError): StoreFailureHandler {
-  const log = storeFailureLog(ctx.stores.shared, ctx.logger);
+  const log = storeFailureLog(ctx.stores.shared);
   const labels = { policy: ctx.name, pipeline: ctx.pipeline, store: "redis", outcome: mode === "fail-open" ? "allowed" : "rejected" };
   const help = "Errors of the state store a throttling policy uses, by what happened to the request";
   const unavailable = new GatewayError("STORE_UNAVAILABLE", undefined, { headers: { "Retry-After": "1" } });
   return {
     fail(err, req, res, next) {
       ctx.metrics.increment("turnpike_store_errors_total", labels, help);
-      log.failure(ctx.path, mode, err);
+      log.failure(ctx.logger, ctx.path, mode, err);
       if (mode === "fail-open") return next();
       // Rendered here rather than passed to next(): the core logs every 5xx it renders, and during an
       // outage that would be one line per request; the failure log above already reports it.
       sendError(res, unavailable, silentLogger, req.method);
     },
-    succeeded: () => log.success(),
+    succeeded: () => log.success(ctx.logger),
   };
 }
