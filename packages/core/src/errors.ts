@@ -48,8 +48,11 @@ export interface GatewayErrorOptions {
   cause?: unknown;
   /** Extra response headers, e.g. `WWW-Authenticate` or `Retry-After`. */
   headers?: Record<string, string>;
-  /** Set when the error is the gateway's fault (logged at error level). */
-  expose?: boolean;
+  /**
+   * An expected refusal (load shedding, a store outage already reported by its policy): the error
+   * handler does not log it, even when it is a 5xx.
+   */
+  quiet?: boolean;
 }
 
 /**
@@ -67,6 +70,8 @@ export class GatewayError extends Error {
   readonly status: number;
   /** Extra headers sent with the error response. */
   readonly headers: Record<string, string> | undefined;
+  /** Not logged by the error handler (see {@link GatewayErrorOptions.quiet}). */
+  readonly quiet: boolean;
 
   constructor(code: ErrorCode | (string & {}), message?: string, options: GatewayErrorOptions = {}) {
     const known = (ERROR_CODES as Record<string, { status: number; message: string } | undefined>)[code];
@@ -75,6 +80,7 @@ export class GatewayError extends Error {
     this.code = code;
     this.status = options.status ?? known?.status ?? 500;
     this.headers = options.headers;
+    this.quiet = options.quiet ?? false;
   }
 }
 

@@ -20,7 +20,7 @@ export function errorBody(error: GatewayError): string {
  */
 export function sendError(res: ServerResponse, err: unknown, logger: Logger, method?: string): void {
   const error = toGatewayError(err);
-  if (error.status >= 500) {
+  if (error.status >= 500 && !error.quiet) {
     const cause = error.cause ?? err;
     const detail = cause instanceof Error ? (error.code === "INTERNAL_ERROR" ? cause.stack ?? cause.message : `${(cause as { code?: string }).code ?? cause.name}: ${cause.message}`) : String(cause);
     const requestId = (res as ServerResponse & { locals?: Express.Locals }).locals?.turnpike?.requestId;

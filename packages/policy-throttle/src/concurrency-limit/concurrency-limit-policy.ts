@@ -5,7 +5,7 @@
  * however it ends: sent, aborted by the client, or cut by an error (the response's `close` event).
  */
 import type { NextFunction, Request, Response } from "express";
-import { GatewayError, definePolicy, sendError, silentLogger, type PolicyContext } from "@turnpike/core";
+import { GatewayError, definePolicy, type PolicyContext } from "@turnpike/core";
 import { compileKey } from "../keys/compile-key.js";
 import { chooseStore, type StoreChoice } from "../stores/choose-store.js";
 import { MemorySlotStore } from "../stores/memory-slot-store.js";
@@ -42,14 +42,13 @@ export const concurrencyLimitPolicy = definePolicy<ConcurrencyLimitOptions>({
     const store = chooseStore(options.store, ctx);
     const gates = openGates(ctx, store, options);
     const failure = createStoreFailureHandler(ctx, options.onStoreError);
-    const refusal = new GatewayError("CONCURRENCY_LIMITED", options.message, options.retryAfter > 0 ? { headers: { "Retry-After": String(options.retryAfter) } } : {});
+    // Quiet: shedding load is expected; the error handler must not log one line per shed request.
+    const refusal = new GatewayError("CONCURRENCY_LIMITED", options.message, options.retryAfter > 0 ? { headers: { "Retry-After": String(options.retryAfter) }, quiet: true } : { quiet: true });
     const throttledLabels = { policy: ctx.name, pipeline: ctx.pipeline };
 
-    const refuse = (req: Request, res: Response): void => {
+    const refuse = (next: NextFunction): void => {
       ctx.metrics.increment("turnpike_throttled_requests_total", throttledLabels, "Requests refused by a throttling policy");
-      // Rendered here rather than passed to next(): the core logs every 5xx it renders, and shedding load
-      // must not write one log line per shed request.
-      sendError(res, refusal, silentLogger, req.method);
+      next(refusal);
     };
 
     const enter = (gate: ConcurrencyGate, k: string, lease: string, res: Response, next: NextFunction): void => {
@@ -61,7 +60,7 @@ export const concurrencyLimitPolicy = definePolicy<ConcurrencyLimitOptions>({
 
     const wait = (gate: ConcurrencyGate, k: string, req: Request, res: Response, next: NextFunction): void => {
       if (res.closed) return;
-      if (gate.waiting(k) >= maxQueue) return refuse(req, res);
+      if (gate.waiting(k) >= maxQueue) return refuse(next);
       const onClose = (): void => {
         clearTimeout(timer);
         gate.remove(k, waiter);
@@ -78,7 +77,7 @@ export const concurrencyLimitPolicy = definePolicy<ConcurrencyLimitOptions>({
       const timer = setTimeout(() => {
         res.off("close", onClose);
         gate.remove(k, waiter);
-        refuse(req, res);
+        refuse(next);
       }, queueTimeout);
       res.once("close", onClose);
       gate.enqueue(k, waiter);

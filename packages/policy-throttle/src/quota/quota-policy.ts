@@ -6,7 +6,7 @@
 import type { NextFunction, Request, Response } from "express";
 import { GatewayError, definePolicy } from "@turnpike/core";
 import { compileKey } from "../keys/compile-key.js";
-import { secondsUntil } from "../rate-limit/rate-limit-headers.js";
+import { secondsUntil } from "../seconds-until.js";
 import { chooseStore } from "../stores/choose-store.js";
 import { openWindowCounters } from "../stores/open-window-counters.js";
 import { createStoreFailureHandler } from "../stores/store-failures.js";

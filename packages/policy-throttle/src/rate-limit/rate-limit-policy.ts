@@ -1,18 +1,17 @@
 /**
  * The `rate-limit` policy: at most `max` requests per key in each window, then 429 RATE_LIMITED with
- * `Retry-After` and the IETF RateLimit headers. Express Gateway's options, express-rate-limit 8's
- * semantics (fixed windows, its header formats, its canonical IPv6 keys) and a per-request path without
- * promises when the counts are in memory.
+ * `Retry-After` and the IETF RateLimit headers. Express Gateway's options on express-rate-limit 8's
+ * middleware; counts kept in the step's own window counters (memory, or Redis shared by every instance)
+ * through express-rate-limit's Store interface.
  */
-import type { NextFunction, Request, Response } from "express";
 import { ConfigError, GatewayError, definePolicy } from "@turnpike/core";
+import { rateLimit } from "express-rate-limit";
 import { compileKey, compileTemplateKey } from "../keys/compile-key.js";
 import { chooseStore } from "../stores/choose-store.js";
 import { openWindowCounters } from "../stores/open-window-counters.js";
-import { createStoreFailureHandler } from "../stores/store-failures.js";
-import type { WindowCounter, WindowHit } from "../stores/window-counter.js";
-import { compileRateLimitHeaders, secondsUntil } from "./rate-limit-headers.js";
+import { secondsUntil } from "../seconds-until.js";
 import { rateLimitSchema, type RateLimitOptions } from "./rate-limit-schema.js";
+import { CLIENT_IP_KEY_PREFIX, WindowCounterStore } from "./window-counter-store.js";
 
 const THROTTLED_HELP = "Requests refused by a throttling policy";
 
@@ -30,44 +29,33 @@ export const rateLimitPolicy = definePolicy<RateLimitOptions>({
       options.rateLimitBy !== undefined
         ? compileTemplateKey(options.rateLimitBy, ctx, `${ctx.path}.rateLimitBy`, options.ipv6Subnet)
         : compileKey(options.by ?? "ip", ctx, `${ctx.path}.by`, options.ipv6Subnet);
-    const store = chooseStore(options.store, ctx);
-    const counters = openWindowCounters(ctx, store, "rl", windowMs);
-    const writeHeaders = compileRateLimitHeaders(options);
-    const failure = createStoreFailureHandler(ctx, options.onStoreError);
+    const counters = openWindowCounters(ctx, chooseStore(options.store, ctx), "rl", windowMs);
     const refusal = new GatewayError("RATE_LIMITED", options.message, { status: options.statusCode });
     const throttledLabels = { policy: ctx.name, pipeline: ctx.pipeline };
 
-    const decide = (req: Request, res: Response, next: NextFunction, hit: WindowHit, now: number, k: string): void => {
-      const { hits, resetAt } = hit;
-      if (writeHeaders !== undefined && !res.headersSent) writeHeaders(res, hits, resetAt, now, k);
-      if (hits <= max) return next();
-      ctx.metrics.increment("turnpike_throttled_requests_total", throttledLabels, THROTTLED_HELP);
-      if (!res.headersSent) res.setHeader("Retry-After", String(secondsUntil(resetAt, now)));
-      next(refusal);
-    };
-
-    return function rateLimit(req, res, next) {
-      let counter: WindowCounter = counters.keyed;
-      let k = key.read(req, res);
-      if (k === "") {
-        k = key.clientKey(res);
-        counter = counters.byClientIp;
-      }
-      const now = Date.now();
-      const result = counter.hit(k, now, windowMs);
-      if (counter.local) return decide(req, res, next, result as WindowHit, now, k);
-      (result as Promise<WindowHit>).then(
-        (hit) => {
-          failure.succeeded();
-          // Inside a promise callback: anything thrown must reach the error handler, not become an unhandled rejection.
-          try {
-            decide(req, res, next, hit, now, k);
-          } catch (err) {
-            next(err);
-          }
-        },
-        (err: unknown) => failure.fail(err, req, res, next),
-      );
-    };
+    return rateLimit({
+      windowMs,
+      limit: max,
+      standardHeaders: options.standardHeaders,
+      legacyHeaders: options.legacyHeaders,
+      store: new WindowCounterStore(counters, windowMs, options.onStoreError, ctx),
+      // Requests without a key of their own (an anonymous `${req.user.id}`) count by client IP, in buckets
+      // apart from the keyed ones.
+      keyGenerator: (req, res) => {
+        const k = key.read(req, res);
+        return k === "" ? `${CLIENT_IP_KEY_PREFIX}${key.clientKey(res)}` : k;
+      },
+      handler: (req, res, next) => {
+        ctx.metrics.increment("turnpike_throttled_requests_total", throttledLabels, THROTTLED_HELP);
+        // The contract wants Retry-After with every 429, also with standardHeaders: false.
+        const resetTime = (req as typeof req & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
+        if (!res.headersSent && !res.hasHeader("retry-after") && resetTime) res.setHeader("Retry-After", String(secondsUntil(resetTime.getTime(), Date.now())));
+        next(refusal);
+      },
+      // Configuration is checked by the schema; the runtime checks look at req.ip and trust proxy,
+      // which the gateway decides itself (res.locals.turnpike.clientIp).
+      validate: false,
+      passOnStoreError: false,
+    });
   },
 });

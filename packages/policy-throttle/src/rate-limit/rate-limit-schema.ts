@@ -7,7 +7,9 @@ import type { Ipv6Subnet } from "../keys/client-key.js";
 import { IPV6_SUBNET_OPTION, messageOption } from "../shared-options.js";
 import { STORE_OPTION, type StoreKind } from "../stores/choose-store.js";
 import { ON_STORE_ERROR_OPTION, type OnStoreError } from "../stores/store-failures.js";
-import type { StandardHeaders } from "./rate-limit-headers.js";
+
+/** The `standardHeaders` option: which IETF RateLimit draft express-rate-limit writes, or none. */
+export type StandardHeaders = "draft-6" | "draft-7" | "draft-8" | false;
 
 /** Options of the `rate-limit` policy, after validation (defaults applied). */
 export interface RateLimitOptions {

@@ -6,7 +6,7 @@
  * lasts, and one line when the store answers again.
  */
 import type { NextFunction, Request, Response } from "express";
-import { GatewayError, sendError, silentLogger, type Logger, type PolicyContext, type SharedRegistry } from "@turnpike/core";
+import { GatewayError, type Logger, type PolicyContext, type SharedRegistry } from "@turnpike/core";
 
 /** The `onStoreError` option. */
 export type OnStoreError = "fail-open" | "fail-closed";
@@ -78,15 +78,14 @@ export function createStoreFailureHandler(ctx: PolicyContext, mode: OnStoreError
   const log = storeFailureLog(ctx.stores.shared);
   const labels = { policy: ctx.name, pipeline: ctx.pipeline, store: "redis", outcome: mode === "fail-open" ? "allowed" : "rejected" };
   const help = "Errors of the state store a throttling policy uses, by what happened to the request";
-  const unavailable = new GatewayError("STORE_UNAVAILABLE", undefined, { headers: { "Retry-After": "1" } });
+  // Quiet: the failure log above reports the outage; the error handler must not add a line per request.
+  const unavailable = new GatewayError("STORE_UNAVAILABLE", undefined, { headers: { "Retry-After": "1" }, quiet: true });
   return {
     fail(err, req, res, next) {
       ctx.metrics.increment("turnpike_store_errors_total", labels, help);
       log.failure(ctx.logger, ctx.path, mode, err);
       if (mode === "fail-open") return next();
-      // Rendered here rather than passed to next(): the core logs every 5xx it renders, and during an
-      // outage that would be one line per request; the failure log above already reports it.
-      sendError(res, unavailable, silentLogger, req.method);
+      next(unavailable);
     },
     succeeded: () => log.success(ctx.logger),
   };
