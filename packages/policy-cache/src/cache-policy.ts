@@ -48,11 +48,19 @@ export function createCachePolicy(dependencies: CachePolicyDependencies = {}): P
       if (options.backend === "redis") {
         const redis = ctx.stores.redis!;
         const logger = ctx.logger;
-        store = registry.acquire("redis", () =>
-          new RedisStore(redis, ctx.stores.prefix, clock, (err) => {
-            registry.storeErrors++;
-            logger.debug("redis command failed: %s", (err as Error)?.message ?? err);
-          }),
+        const near = { ttlMs: options.nearCacheTtl, maxSize: options.maxSize };
+        store = registry.acquire(`redis:${near.ttlMs}:${near.maxSize}`, () =>
+          new RedisStore(
+            redis,
+            ctx.stores.prefix,
+            clock,
+            near,
+            (err) => {
+              registry.storeErrors++;
+              logger.debug("redis command failed: %s", (err as Error)?.message ?? err);
+            },
+            ctx.stores.subscribe,
+          ),
         );
       } else {
         const maxSize = options.maxSize;

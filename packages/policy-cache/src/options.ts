@@ -21,6 +21,7 @@ export interface CacheOptions {
   bypassHeaders: string[];
   coalesce: boolean;
   coalesceTimeout: number;
+  nearCacheTtl: number;
 }
 
 /** Statuses stored by default (RFC 9111's heuristically cacheable ones a gateway sees in practice). */
@@ -55,7 +56,10 @@ export const cacheSchema = {
       default: "auto",
       description: "Where entries live: `redis` (shared by every instance; needs `redis:`), `memory` (this process), or `auto`: Redis when `redis:` is configured, else memory.",
     },
-    maxSize: byteSize('Bound on the memory store\'s total size (bodies, headers, keys): bytes or a string such as "64mb". Least recently used entries go first. Policies with the same maxSize share one store.', "64mb"),
+    maxSize: byteSize(
+      'Bound on the memory store\'s total size (bodies, headers, keys), or with the Redis store on its near cache: bytes or a string such as "64mb". Least recently used entries go first. Policies with the same maxSize share one store.',
+      "64mb",
+    ),
     maxEntrySize: byteSize('Largest response body stored: bytes or a string such as "1mb". Larger responses stream through unstored.', "1mb"),
     statuses: {
       type: "array",
@@ -112,6 +116,13 @@ export const cacheSchema = {
       default: 10000,
       description: "Longest wait (ms) of a coalesced request for the first one's response; then it goes upstream itself.",
     },
+    nearCacheTtl: {
+      type: "integer",
+      minimum: 0,
+      default: 1000,
+      description:
+        "With the Redis store: how long (ms) an entry read from or written to Redis is also kept in this process (bounded by maxSize), so hot entries are answered without a Redis round trip. Freshness and Age still come from the entry. A purge through another instance reaches this copy within this time. 0: every hit reads Redis.",
+    },
   },
 } as const;
 
@@ -127,6 +138,7 @@ export interface CompiledCacheOptions {
   readonly bypassHeaders: readonly string[];
   readonly coalesce: boolean;
   readonly coalesceTimeout: number;
+  readonly nearCacheTtl: number;
 }
 
 /**
@@ -166,5 +178,6 @@ export function compileOptions(options: CacheOptions, ctx: PolicyContext): Compi
     bypassHeaders: options.bypassHeaders.map((h) => h.toLowerCase()),
     coalesce: options.coalesce,
     coalesceTimeout: options.coalesceTimeout,
+    nearCacheTtl: options.nearCacheTtl,
   };
 }

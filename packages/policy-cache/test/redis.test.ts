@@ -106,6 +106,21 @@ describe("Redis store shared by two gateways", () => {
     expect((await send(child.url, "/shared-2", { headers: { host: "api.example.com" } })).headers["x-cache"]).toBe("HIT");
   });
 
+  it("keeps hot entries near: repeated hits on an instance read Redis once within nearCacheTtl", async () => {
+    await send(child.url, "/near", { headers: { host: "api.example.com" } });
+    await writes.descriptorWritten("/near");
+    const client = inProcess.gw.stores.redis!;
+    const reads = async (): Promise<number> => {
+      const stats = await client.info("commandstats");
+      return ["get", "mget"].reduce((sum, cmd) => sum + Number(new RegExp(`cmdstat_${cmd}:calls=(\\d+)`).exec(stats)?.[1] ?? 0), 0);
+    };
+    const before = await reads();
+    for (let i = 0; i < 5; i++) expect((await send(inProcess.url, "/near", { headers: { host: "api.example.com" } })).headers["x-cache"]).toBe("HIT");
+    // One read for the descriptor and one for the entry; the other four hits come from this process.
+    expect((await reads()) - before).toBeLessThanOrEqual(2);
+    expect(inProcess.received("/near")).toHaveLength(1); // the first instance's miss only
+  });
+
   it("shares variants and keeps credentials apart across instances", async () => {
     const path = "/vary?vary=Accept-Language";
     await send(child.url, path, { headers: { host: "api.example.com", "accept-language": "en" } });
@@ -129,7 +144,13 @@ describe("Redis store shared by two gateways", () => {
       body: JSON.stringify({ prefix: "/purge-me" }),
     });
     expect(await res.body.json()).toEqual({ purged: 1 });
-    expect((await send(child.url, `/purge-me?cc=${enc("max-age=60")}`, { headers: { host: "api.example.com" } })).headers["x-cache"]).toBe("MISS");
+    // The other instance hears of the purge on a Redis channel (its near-cache copy goes); bounded wait.
+    const deadline = Date.now() + 2000;
+    let seen: unknown;
+    do {
+      seen = (await send(child.url, `/purge-me?cc=${enc("max-age=60")}`, { headers: { host: "api.example.com" } })).headers["x-cache"];
+    } while (seen !== "MISS" && Date.now() < deadline);
+    expect(seen).toBe("MISS");
   });
 
   it("keeps serving, bypassing the cache, while Redis is down, and caches again when it is back", async () => {
@@ -168,7 +189,8 @@ describe("Redis store reads", () => {
     const server = await startRedis();
     const client = new Redis(server.url);
     const errors: unknown[] = [];
-    const store = new RedisStore(client, "t:", Date.now, (err) => errors.push(err));
+    // Without the near cache: every read goes to Redis.
+    const store = new RedisStore(client, "t:", Date.now, { ttlMs: 0, maxSize: 1 }, (err: unknown) => errors.push(err), () => () => undefined);
     const now = Date.now();
     const plan = { responseTime: now, initialAge: 0, freshUntil: now + 60_000, staleWhileRevalidateUntil: now + 60_000, staleIfErrorUntil: now + 60_000, expiresAt: now + 60_000, shareable: false, vary: [] };
     const descriptor = { vary: [], consumerShared: false, credentialShared: false, uncacheable: false };

@@ -31,6 +31,13 @@ export interface StoreContext {
   readonly shared: SharedRegistry;
   /** Directory for durable local data (`<config dir>/.turnpike` unless `admin.dataDir` says otherwise). */
   readonly dataDir: string;
+  /**
+   * Listens to a Redis pub/sub channel (publish with `redis.publish`). The core keeps one subscriber
+   * connection for the whole gateway, opened on first use and re-subscribed after reconnects; messages
+   * are best effort (none are replayed after an outage). Returns a function that stops listening.
+   * @throws Error when no `redis:` is configured.
+   */
+  subscribe(channel: string, listener: (message: string) => void): () => void;
 }
 
 /** What a policy factory receives besides its options. */

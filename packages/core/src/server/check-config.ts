@@ -44,6 +44,8 @@ export async function checkConfig(input: string | object, options: LoadConfigOpt
         prefix: config.redis?.prefix ?? "turnpike:",
         shared,
         dataDir: config.admin?.dataDir ?? path.resolve(config.baseDir, ".turnpike"),
+        // Validation opens no connection: subscriptions are accepted and never fire.
+        subscribe: () => () => undefined,
       },
     });
     await snapshot.close();

@@ -25,6 +25,7 @@ import { createRequestHandler, type LiveSnapshot, type RequestObserver } from ".
 import { closeRedis, openRedis } from "./redis-connection.js";
 import { answerClientError } from "./send-error.js";
 import { GatewaySharedRegistry } from "./shared-registry.js";
+import { RedisSubscriptions } from "./redis-subscriptions.js";
 import { createGatewayMetrics, type GatewayMetrics } from "./gateway-metrics.js";
 import { compileTrust } from "./trust-proxy.js";
 
@@ -169,10 +170,14 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
 
   const shared = new GatewaySharedRegistry();
   let redis: Redis | undefined;
+  let subscriptions: RedisSubscriptions | undefined;
   if (config.redis) {
     redis = openRedis(config.redis, logger);
     const client = redis;
+    const subs = new RedisSubscriptions(client, logger);
+    subscriptions = subs;
     shared.onClose(() => closeRedis(client));
+    shared.onClose(() => subs.close());
   }
   const stores: StoreContext = {
     backend: redis ? "redis" : "memory",
@@ -180,6 +185,10 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     prefix: config.redis?.prefix ?? "turnpike:",
     shared,
     dataDir: config.admin?.dataDir ?? path.resolve(config.baseDir, ".turnpike"),
+    subscribe(channel, listener) {
+      if (!subscriptions) throw new Error("subscribing to a Redis channel needs redis: in the configuration");
+      return subscriptions.subscribe(channel, listener);
+    },
   };
   const metrics = createGatewayMetrics();
   const compileServices = { logger, stores, metrics, builtinPolicies: [...builtinPolicies, ...(options.policies ?? [])] };

@@ -5,6 +5,12 @@
  *
  * A remembered descriptor can be out of date (another instance stored a different variant); that only
  * causes a miss, never a wrong answer, because every variant's key encodes what it varies on.
+ *
+ * The near cache keeps entries read from or written to Redis in this process for `nearCacheTtl` ms
+ * (bounded in bytes), so a hot entry is answered without a round trip or decoding. It serves the same
+ * entry Redis holds (freshness and Age come from it). A purge is published on a Redis channel and every
+ * instance drops what it remembers of the purged entries on receipt; should a message be lost (Redis
+ * down at that moment), `nearCacheTtl` bounds how long a purged entry can still be served.
  */
 import type { StoreContext } from "@turnpike/core";
 import { LRUCache } from "lru-cache";
@@ -38,6 +44,19 @@ interface DescriptorJson {
   u: boolean;
 }
 
+/** Settings of the Redis store's near cache. */
+export interface NearCacheSettings {
+  /** How long (ms) an entry is kept in process; 0 disables the near cache. */
+  ttlMs: number;
+  /** Bound on its total size (bytes). */
+  maxSize: number;
+}
+
+interface NearEntry {
+  entry: CachedEntry;
+  until: number;
+}
+
 /** The Redis-backed store. */
 export class RedisStore implements CacheStore {
   readonly id = "redis";
@@ -48,6 +67,7 @@ export class RedisStore implements CacheStore {
   /** Entry reads waiting for the end of this turn of the event loop, sent together as one MGET. */
   private batch: { key: string; resolve: (entry: CachedEntry | undefined) => void }[] = [];
   private readonly flushBatch = (): void => this.sendBatch();
+  private readonly near: LRUCache<string, NearEntry> | undefined;
 
   /**
    * @param onError called for every failed command (the request is then answered as a miss)
@@ -56,10 +76,46 @@ export class RedisStore implements CacheStore {
     private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly clock: Clock,
+    private readonly nearCache: NearCacheSettings,
     private readonly onError: (err: unknown) => void,
+    subscribe: (channel: string, listener: (message: string) => void) => () => void,
   ) {
     this.entryPrefix = `${prefix}cache:e:`;
     this.descriptorPrefix = `${prefix}cache:d:`;
+    this.near = nearCache.ttlMs > 0 ? new LRUCache<string, NearEntry>({ maxSize: nearCache.maxSize, sizeCalculation: (n) => Math.max(1, n.entry.size) }) : undefined;
+    this.purgeChannel = `${prefix}cache:purged`;
+    this.unsubscribe = subscribe(this.purgeChannel, (message) => {
+      try {
+        this.forget(JSON.parse(message) as PurgeSelector);
+      } catch {
+        // not a selector: ignore
+      }
+    });
+  }
+
+  private readonly purgeChannel: string;
+  private readonly unsubscribe: () => void;
+
+  /** Drops what this process remembers (descriptors, near entries) of what `selector` designates. */
+  private forget(selector: PurgeSelector): void {
+    if (selector.kind === "all") {
+      this.remembered.clear();
+      this.near?.clear();
+      return;
+    }
+    for (const primary of [...this.remembered.keys()]) {
+      const fields = parseKey(primary);
+      if (fields !== undefined && selects(selector, fields)) this.remembered.delete(primary);
+    }
+    for (const key of [...(this.near?.keys() ?? [])]) {
+      const fields = parseKey(key);
+      if (fields !== undefined && selects(selector, fields)) this.near!.delete(key);
+    }
+  }
+
+  private keepNear(key: string, entry: CachedEntry): void {
+    if (this.near === undefined || entry.size > this.nearCache.maxSize) return;
+    this.near.set(key, { entry, until: Math.min(this.clock() + this.nearCache.ttlMs, entry.expiresAt) });
   }
 
   available(): boolean {
@@ -93,7 +149,14 @@ export class RedisStore implements CacheStore {
    * MGET when it is done (`setImmediate`): under load that is one Redis round trip and one write for
    * many hits, rather than one each.
    */
-  get(key: string): Promise<CachedEntry | undefined> {
+  get(key: string): CachedEntry | undefined | Promise<CachedEntry | undefined> {
+    if (this.near !== undefined) {
+      const kept = this.near.get(key);
+      if (kept !== undefined) {
+        if (this.clock() < kept.until) return kept.entry;
+        this.near.delete(key);
+      }
+    }
     return new Promise((resolve) => {
       if (this.batch.push({ key, resolve }) === 1) setImmediate(this.flushBatch);
     });
@@ -108,15 +171,19 @@ export class RedisStore implements CacheStore {
     };
     if (batch.length === 1) {
       const read = batch[0]!;
-      this.redis.getBuffer(this.entryPrefix + read.key).then((data) => read.resolve(data === null ? undefined : decodeEntry(data)), fail);
+      this.redis.getBuffer(this.entryPrefix + read.key).then((data) => read.resolve(this.received(read.key, data)), fail);
       return;
     }
     this.redis.mgetBuffer(...batch.map((read) => this.entryPrefix + read.key)).then((values) => {
-      for (let i = 0; i < batch.length; i++) {
-        const data = values[i];
-        batch[i]!.resolve(data === null || data === undefined ? undefined : decodeEntry(data));
-      }
+      for (let i = 0; i < batch.length; i++) batch[i]!.resolve(this.received(batch[i]!.key, values[i]));
     }, fail);
+  }
+
+  private received(key: string, data: Buffer | null | undefined): CachedEntry | undefined {
+    if (data === null || data === undefined) return undefined;
+    const entry = decodeEntry(data);
+    if (entry !== undefined) this.keepNear(key, entry);
+    return entry;
   }
 
   async set(primary: string, descriptor: Descriptor, key?: string, entry?: CachedEntry): Promise<void> {
@@ -124,6 +191,7 @@ export class RedisStore implements CacheStore {
     const json: DescriptorJson = { v: descriptor.vary as string[], c: descriptor.consumerShared, a: descriptor.credentialShared, u: descriptor.uncacheable };
     const writes: Promise<unknown>[] = [];
     if (key !== undefined && entry !== undefined) {
+      this.keepNear(key, entry);
       const ttl = Math.max(1, Math.ceil(entry.expiresAt - this.clock()));
       writes.push(this.redis.set(this.entryPrefix + key, encodeEntry(entry), "PX", ttl));
       writes.push(this.redis.set(this.descriptorPrefix + primary, JSON.stringify(json), "PX", Math.max(ttl, DESCRIPTOR_TTL_MS)));
@@ -164,18 +232,16 @@ export class RedisStore implements CacheStore {
       }
     } while (cursor !== "0");
     await flush();
-    if (selector.kind === "all") this.remembered.clear();
-    else {
-      for (const primary of [...this.remembered.keys()]) {
-        const fields = parseKey(primary);
-        if (fields !== undefined && selects(selector, fields)) this.remembered.delete(primary);
-      }
-    }
+    this.forget(selector);
+    // Every instance (this one included) forgets its copies on receipt.
+    await this.redis.publish(this.purgeChannel, JSON.stringify(selector)).catch((err: unknown) => this.onError(err));
     return removed;
   }
 
   clear(): void {
+    this.unsubscribe();
     this.remembered.clear();
+    this.near?.clear();
     this.flights.clear();
   }
 }
