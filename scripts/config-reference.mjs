@@ -2,7 +2,7 @@
 // Generates docs/configuration-reference.md from the JSON Schemas: the configuration file's own and
 // every policy's (built-in and first-party). Run `npm run docs` after changing a schema; a test checks
 // the file is current.
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -72,6 +72,17 @@ export async function renderReference() {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  writeFileSync(path.join(root, "docs/configuration-reference.md"), await renderReference());
-  console.log("wrote docs/configuration-reference.md");
+  const file = path.join(root, "docs/configuration-reference.md");
+  const rendered = await renderReference();
+  if (process.argv.includes("--check")) {
+    // Run by `npm test`: a schema changed without regenerating the reference fails the build.
+    if (readFileSync(file, "utf8") !== rendered) {
+      console.error("docs/configuration-reference.md is out of date with the schemas: run `npm run docs` and commit it");
+      process.exit(1);
+    }
+    console.log("docs/configuration-reference.md is current");
+  } else {
+    writeFileSync(file, rendered);
+    console.log("wrote docs/configuration-reference.md");
+  }
 }
