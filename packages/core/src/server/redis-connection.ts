@@ -18,15 +18,23 @@ export function openRedis(config: RedisConfig, logger: Logger, options: { lazy?:
     enableReadyCheck: true,
     retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
   });
+  // One line when an outage starts (a lost connection, or a failure to connect), one when it ends.
+  let ready = false;
   let down = false;
-  client.on("error", (err: Error & { code?: string }) => {
+  const outage = (reason: string): void => {
     if (down) return;
     down = true;
-    logger.error("redis %s: %s", redactUrl(config.url), err.code ?? err.message);
+    logger.error("redis %s: %s", redactUrl(config.url), reason);
+  };
+  client.on("error", (err: Error & { code?: string }) => outage(err.code ?? err.message));
+  client.on("close", () => {
+    if (ready && !closing.has(client)) outage("connection lost; reconnecting");
+    ready = false;
   });
   client.on("ready", () => {
     if (down) logger.info("redis %s: connected again", redactUrl(config.url));
     down = false;
+    ready = true;
   });
   return client;
 }
@@ -42,8 +50,12 @@ export function redactUrl(url: string): string {
   }
 }
 
+// Connections being closed on purpose: their "close" is not an outage.
+const closing = new WeakSet<Redis>();
+
 /** Closes the connection, waiting for pending replies when it can. */
 export async function closeRedis(client: Redis): Promise<void> {
+  closing.add(client);
   try {
     await client.quit();
   } catch {
