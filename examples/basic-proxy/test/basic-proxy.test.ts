@@ -1,33 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawnProcess, type WatchedProcess } from "@turnpike/testing";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const exampleDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 describe("examples/basic-proxy", () => {
-  let child: ChildProcess;
+  let app: WatchedProcess;
   let url: string;
-  let output = "";
 
   beforeAll(async () => {
-    child = spawn(process.execPath, ["start.js"], { cwd: exampleDir, env: { ...process.env, PORT: "0", UPSTREAM_PORT: "0" }, stdio: ["ignore", "pipe", "pipe"] });
-    url = await new Promise<string>((resolve, reject) => {
-      const onData = (d: Buffer): void => {
-        output += d.toString();
-        const m = /gateway listening on (\S+)/.exec(output);
-        if (m) resolve(m[1]!);
-      };
-      child.stdout!.on("data", onData);
-      child.stderr!.on("data", onData);
-      child.once("exit", (code) => reject(new Error(`example exited with ${code}: ${output}`)));
-    });
+    app = spawnProcess(process.execPath, ["start.js"], { cwd: exampleDir, env: { PORT: "0", UPSTREAM_PORT: "0" } });
+    url = (await app.waitForOutput(/gateway listening on (\S+)/))[1]!;
   });
 
   afterAll(async () => {
-    const exited = new Promise((r) => child.once("exit", r));
-    child.kill("SIGTERM");
-    await exited;
+    expect(await app.stop()).toBe(0);
   });
 
   it("forwards /api/* to the demo service with the prefix stripped", async () => {

@@ -6,19 +6,11 @@ import { createRequire } from "node:module";
 import path from "node:path";
 
 /** A gateway running in a child process. */
-export interface GatewayProcess {
+export interface GatewayProcess extends WatchedProcess {
   /** URL of the first gateway listener. */
   readonly url: string;
   /** URL of the admin API, when it was expected. */
   readonly adminUrl: string | undefined;
-  readonly child: ChildProcess;
-  /** Everything printed so far. */
-  stdout(): string;
-  stderr(): string;
-  /** Waits until `pattern` appears in stderr or stdout (bounded by `timeoutMs`). */
-  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<void>;
-  /** Sends `signal` (default SIGTERM) and resolves with the exit code. */
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
 /** Options of {@link spawnGateway}. */
@@ -51,16 +43,28 @@ export async function runTurnpike(args: string[], options: { env?: NodeJS.Proces
   return { code, stdout, stderr };
 }
 
+/** A child process whose output is collected, for end-to-end tests. */
+export interface WatchedProcess {
+  readonly child: ChildProcess;
+  /** Everything printed so far. */
+  stdout(): string;
+  stderr(): string;
+  /** Waits until `pattern` appears in stdout or stderr; resolves with its match. */
+  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
+  /** Sends `signal` (default SIGTERM; SIGKILL after 15 s) and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
 /**
- * Starts `turnpike start -c configFile` and waits for its listener lines.
- * @throws when the process exits or does not print them in time (its output is in the message).
+ * Spawns `command` with piped output and helpers to wait for lines and stop it.
+ * @example
+ * ```ts
+ * const app = spawnProcess(process.execPath, ["start.js"], { cwd: exampleDir, env: { PORT: "0" } });
+ * const [, url] = await app.waitForOutput(/gateway listening on (\S+)/);
+ * ```
  */
-export async function spawnGateway(configFile: string, options: SpawnGatewayOptions = {}): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, [cliPath(), "start", "-c", configFile, ...(options.args ?? [])], {
-    env: { ...process.env, ...options.env },
-    cwd: path.dirname(configFile),
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+export function spawnProcess(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): WatchedProcess {
+  const child = spawn(command, args, { env: { ...process.env, ...options.env }, cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   const waiters = new Set<() => void>();
@@ -76,15 +80,16 @@ export async function spawnGateway(configFile: string, options: SpawnGatewayOpti
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   child.once("exit", notify);
 
-  const waitForOutput = (pattern: RegExp, timeoutMs = 10_000): Promise<void> =>
+  const waitForOutput = (pattern: RegExp, timeoutMs = 10_000): Promise<RegExpExecArray> =>
     new Promise((resolve, reject) => {
       const check = (): void => {
-        if (pattern.test(stdout) || pattern.test(stderr)) {
+        const match = pattern.exec(stdout) ?? pattern.exec(stderr);
+        if (match) {
           cleanup();
-          resolve();
+          resolve(match);
         } else if (child.exitCode !== null) {
           cleanup();
-          reject(new Error(`gateway exited (${child.exitCode}) before printing ${pattern}\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+          reject(new Error(`process exited (${child.exitCode}) before printing ${pattern}\nstdout:\n${stdout}\nstderr:\n${stderr}`));
         }
       };
       const timer = setTimeout(() => {
@@ -99,17 +104,7 @@ export async function spawnGateway(configFile: string, options: SpawnGatewayOpti
       check();
     });
 
-  const timeoutMs = options.timeoutMs ?? 20_000;
-  try {
-    await waitForOutput(/gateway listening on (\S+)/, timeoutMs);
-    if (options.admin) await waitForOutput(/admin listening on (\S+)/, timeoutMs);
-  } catch (err) {
-    child.kill("SIGKILL");
-    throw err;
-  }
   return {
-    url: /gateway listening on (\S+)/.exec(stdout)![1]!,
-    adminUrl: /admin listening on (\S+)/.exec(stdout)?.[1],
     child,
     stdout: () => stdout,
     stderr: () => stderr,
@@ -122,4 +117,21 @@ export async function spawnGateway(configFile: string, options: SpawnGatewayOpti
       return code;
     },
   };
+}
+
+/**
+ * Starts `turnpike start -c configFile` and waits for its listener lines.
+ * @throws when the process exits or does not print them in time (its output is in the message).
+ */
+export async function spawnGateway(configFile: string, options: SpawnGatewayOptions = {}): Promise<GatewayProcess> {
+  const proc = spawnProcess(process.execPath, [cliPath(), "start", "-c", configFile, ...(options.args ?? [])], { cwd: path.dirname(configFile), env: options.env ?? {} });
+  const timeoutMs = options.timeoutMs ?? 20_000;
+  try {
+    const [, url] = await proc.waitForOutput(/gateway listening on (\S+)/, timeoutMs);
+    const adminUrl = options.admin ? (await proc.waitForOutput(/admin listening on (\S+)/, timeoutMs))[1] : undefined;
+    return { ...proc, url: url!, adminUrl };
+  } catch (err) {
+    proc.child.kill("SIGKILL");
+    throw err;
+  }
 }

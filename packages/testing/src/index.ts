@@ -7,6 +7,6 @@ export { startUpstream, echo } from "./upstream.js";
 export type { ReceivedRequest, TestUpstream, UpstreamHandler } from "./upstream.js";
 export { startRedis } from "./redis-server.js";
 export type { TestRedis } from "./redis-server.js";
-export { spawnGateway, runTurnpike, cliPath } from "./gateway-process.js";
-export type { GatewayProcess, SpawnGatewayOptions } from "./gateway-process.js";
+export { spawnGateway, spawnProcess, runTurnpike, cliPath } from "./gateway-process.js";
+export type { GatewayProcess, SpawnGatewayOptions, WatchedProcess } from "./gateway-process.js";
 export { writeConfig } from "./write-config.js";
