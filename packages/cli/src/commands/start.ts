@@ -45,6 +45,9 @@ export const startCommand: Command = {
     if (addresses.https) io.out(`gateway listening on ${addresses.https}`);
     if (addresses.admin) io.out(`admin listening on ${addresses.admin}`);
     const unwatch = values["no-watch"] ? undefined : watchConfig(gateway, file);
+    // A policy's stray promise must not take every in-flight request down with the process.
+    const onRejection = (reason: unknown): void => gateway.logger.error("unhandled rejection (a policy or plugin bug): %s", (reason as Error)?.stack ?? reason);
+    process.on("unhandledRejection", onRejection);
 
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
       process.once("SIGTERM", () => resolve("SIGTERM"));
@@ -53,6 +56,7 @@ export const startCommand: Command = {
     gateway.logger.info("%s: draining and stopping", signal);
     unwatch?.();
     await gateway.close();
+    process.off("unhandledRejection", onRejection);
     return 0;
   },
 };

@@ -235,6 +235,8 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     headersTimeout: config.server.headersTimeout,
     requestTimeout: config.server.requestTimeout,
     keepAliveTimeout: config.server.keepAliveTimeout,
+    // The request handler answers a missing Host itself, with the JSON error body Node's own 400 lacks.
+    requireHostHeader: false,
     // Node checks header/request timeouts every 30 s by default, which would let a slow client hold a
     // connection that long past its deadline.
     connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(config.server.headersTimeout / 2))),

@@ -71,6 +71,10 @@ export function createRequestHandler(context: HandlerContext): (req: Request, re
 
     const target = canonicalizeTarget(req.url);
     if (target instanceof GatewayError) return sendError(res, target, logger, req.method);
+    // RFC 9112 §3.2: an HTTP/1.1 request without Host is malformed (absolute-form carries its own).
+    if (req.headers.host === undefined && target.authority === undefined && req.httpVersionMinor === 1 && req.httpVersionMajor === 1) {
+      return sendError(res, new GatewayError("BAD_REQUEST", "The Host header is required"), logger, req.method);
+    }
     const host = normalizeHost(target.authority ?? req.headers.host);
     const match = snapshot.matcher.match(host, req.method, target.matchPath);
     if (match === undefined) return sendError(res, new GatewayError("NOT_FOUND"), logger, req.method);

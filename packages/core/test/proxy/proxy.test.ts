@@ -234,6 +234,9 @@ describe("proxy", () => {
     expect(both).toMatch(/"code":"BAD_REQUEST"/);
     const huge = await sendRaw(url, `GET /api HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20000)}\r\n\r\n`);
     expect(huge).toMatch(/^HTTP\/1.1 431/);
+    const hostless = await sendRaw(url, "GET /api HTTP/1.1\r\nConnection: close\r\n\r\n");
+    expect(hostless).toMatch(/^HTTP\/1.1 400/);
+    expect(hostless).toMatch(/"message":"The Host header is required"/);
     expect(upstream.requests.length).toBe(before);
   });
 });
