@@ -34,6 +34,7 @@ export { compileKey, compileTemplateKey } from "./keys/compile-key.js";
 export type { ThrottleKey } from "./keys/compile-key.js";
 export { MemoryWindowCounter } from "./stores/memory-window-counter.js";
 export { RedisWindowCounter } from "./stores/redis-window-counter.js";
+export { ReservingWindowCounter } from "./stores/reserving-window-counter.js";
 export type { WindowCounter, WindowHit } from "./stores/window-counter.js";
 export { MemorySlotStore } from "./stores/memory-slot-store.js";
 export { RedisSlotStore } from "./stores/redis-slot-store.js";

@@ -29,7 +29,7 @@ export const rateLimitPolicy = definePolicy<RateLimitOptions>({
       options.rateLimitBy !== undefined
         ? compileTemplateKey(options.rateLimitBy, ctx, `${ctx.path}.rateLimitBy`, options.ipv6Subnet)
         : compileKey(options.by ?? "ip", ctx, `${ctx.path}.by`, options.ipv6Subnet);
-    const counters = openWindowCounters(ctx, chooseStore(options.store, ctx), "rl", windowMs);
+    const counters = openWindowCounters(ctx, chooseStore(options.store, ctx), "rl", windowMs, max);
     const refusal = new GatewayError("RATE_LIMITED", options.message, { status: options.statusCode });
     const throttledLabels = { policy: ctx.name, pipeline: ctx.pipeline };
 

@@ -40,8 +40,9 @@ export class WindowCounterStore implements Store {
     const [counter, k] = this.route(key);
     const now = Date.now();
     const result = counter.hit(k, now, this.windowMs);
-    if (counter.local) return toInfo(result as WindowHit);
-    return (result as Promise<WindowHit>).then(
+    // The memory store answers at once; Redis counters too when they hold reserved places.
+    if (!(result instanceof Promise)) return toInfo(result);
+    return result.then(
       (hit) => {
         this.log.success(this.ctx.logger);
         return toInfo(hit);

@@ -7,6 +7,7 @@ import type { PolicyContext } from "@turnpike/core";
 import type { StoreChoice } from "./choose-store.js";
 import { MemoryWindowCounter } from "./memory-window-counter.js";
 import { RedisWindowCounter } from "./redis-window-counter.js";
+import { ReservingWindowCounter } from "./reserving-window-counter.js";
 import { storeRegistry } from "./store-registry.js";
 import type { WindowCounter } from "./window-counter.js";
 
@@ -30,15 +31,20 @@ export function bucketName(path: string): string {
  * Opens (or finds, after a reload) the counters of the step at `ctx.path`.
  * @param kind the policy family, part of every Redis key (`rl`, `quota`)
  * @param rotationMs the longest window the step uses (memory clean-up)
+ * @param limit the step's limit, when places may be reserved ahead in Redis (see ReservingWindowCounter)
  */
-export function openWindowCounters(ctx: PolicyContext, store: StoreChoice, kind: string, rotationMs: number): StepCounters {
+export function openWindowCounters(ctx: PolicyContext, store: StoreChoice, kind: string, rotationMs: number, limit?: number): StepCounters {
   const registry = storeRegistry(ctx.stores.shared);
   const bucket = bucketName(ctx.path);
   const open = (ns: "k" | "ip"): WindowCounter => {
-    const id = `${kind}|${store.kind}|${ctx.path}|${ns}|${store.kind === "memory" ? rotationMs : ""}`;
-    const lease = registry.acquire<WindowCounter>(id, () =>
-      store.kind === "memory" ? new MemoryWindowCounter(rotationMs) : new RedisWindowCounter(store.redis, `${store.prefix}${kind}:${bucket}:${ns}:`, store.deadlineMs),
-    );
+    const id = `${kind}|${store.kind}|${ctx.path}|${ns}|${store.kind === "memory" ? rotationMs : (limit ?? "")}`;
+    const lease = registry.acquire<WindowCounter>(id, () => {
+      if (store.kind === "memory") return new MemoryWindowCounter(rotationMs);
+      const keyPrefix = `${store.prefix}${kind}:${bucket}:${ns}:`;
+      return limit === undefined
+        ? new RedisWindowCounter(store.redis, keyPrefix, store.deadlineMs)
+        : new ReservingWindowCounter(store.redis, keyPrefix, store.deadlineMs, limit, rotationMs);
+    });
     ctx.onClose(lease.release);
     return lease.store;
   };

@@ -4,20 +4,30 @@
  * of the event loop are sent together, as one script call, once that turn's I/O has been read. Hits on the
  * same key are merged into one INCRBY: under load most hits of a turn share a few keys (one consumer, one
  * client address). The count Redis returns after the INCRBY gives each merged hit its own place in the
- * window (total - n + 1 ... total), so "at most max" stays exact, across every instance.
+ * window (total - n + 1 ... total), so "at most max" stays exact, across every instance. A caller may
+ * also take several places at once (a reservation, see ReservingWindowCounter).
  */
 import type { RedisClient } from "./choose-store.js";
 import { REDIS_DISCONNECTED, redisUsable, throttleCommands, withDeadline, type ThrottleRedis } from "./redis-commands.js";
-import type { WindowHit } from "./window-counter.js";
+
+/** The places a caller got in a key's window: `first` to `last` (inclusive), and when the window ends. */
+export interface WindowRange {
+  readonly first: number;
+  readonly last: number;
+  /** Epoch ms, from the caller's `now` and the key's TTL left. */
+  readonly resetAt: number;
+}
 
 interface Waiter {
   readonly now: number;
-  resolve(hit: WindowHit): void;
+  readonly places: number;
+  resolve(range: WindowRange): void;
   reject(err: unknown): void;
 }
 
 interface PendingKey {
   ttlMs: number;
+  places: number;
   readonly waiters: Waiter[];
 }
 
@@ -38,16 +48,17 @@ export class RedisHitBatcher {
     this.redis = throttleCommands(redis);
   }
 
-  /** Counts one hit on the full Redis key `key`; a new window lasts `ttlMs`. */
-  hit(key: string, now: number, ttlMs: number): Promise<WindowHit> {
+  /** Takes `places` (default 1) consecutive places on the full Redis key `key`; a new window lasts `ttlMs`. */
+  hit(key: string, now: number, ttlMs: number, places = 1): Promise<WindowRange> {
     if (!redisUsable(this.redis)) return Promise.reject(REDIS_DISCONNECTED);
-    return new Promise<WindowHit>((resolve, reject) => {
+    return new Promise<WindowRange>((resolve, reject) => {
       let entry = this.pending.get(key);
       if (entry === undefined) {
-        entry = { ttlMs, waiters: [] };
+        entry = { ttlMs, places: 0, waiters: [] };
         this.pending.set(key, entry);
       }
-      entry.waiters.push({ now, resolve, reject });
+      entry.places += places;
+      entry.waiters.push({ now, places, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.flush());
@@ -75,7 +86,7 @@ export class RedisHitBatcher {
 
   private send(keys: string[], entries: PendingKey[]): void {
     const args: (string | number)[] = [keys.length, ...keys];
-    for (const entry of entries) args.push(entry.waiters.length, Math.max(1, Math.ceil(entry.ttlMs)));
+    for (const entry of entries) args.push(entry.places, Math.max(1, Math.ceil(entry.ttlMs)));
     withDeadline(this.redis.turnpikeThrottleHitMany(...args), this.deadlineMs).then(
       (reply) => {
         if (!Array.isArray(reply) || reply.length !== 2 * entries.length) {
@@ -84,13 +95,13 @@ export class RedisHitBatcher {
           return;
         }
         for (let i = 0; i < entries.length; i++) {
-          const { waiters } = entries[i]!;
+          const { waiters, places } = entries[i]!;
           const total = Number(reply[2 * i]);
           const ttl = Number(reply[2 * i + 1]);
-          const first = total - waiters.length + 1;
-          for (let j = 0; j < waiters.length; j++) {
-            const waiter = waiters[j]!;
-            waiter.resolve({ hits: first + j, resetAt: waiter.now + ttl });
+          let next = total - places + 1;
+          for (const waiter of waiters) {
+            waiter.resolve({ first: next, last: next + waiter.places - 1, resetAt: waiter.now + ttl });
+            next += waiter.places;
           }
         }
       },

@@ -24,7 +24,7 @@ export class RedisWindowCounter implements WindowCounter {
   }
 
   hit(key: string, now: number, ttlMs: number): Promise<WindowHit> {
-    return this.batcher.hit(this.keyPrefix + key, now, ttlMs);
+    return this.batcher.hit(this.keyPrefix + key, now, ttlMs).then((range) => ({ hits: range.first, resetAt: range.resetAt }));
   }
 
   close(): void {
