@@ -11,10 +11,11 @@ process.env.UPSTREAM_PORT = String(upstream.address().port);
 console.log(`demo upstream listening on http://127.0.0.1:${upstream.address().port}`);
 
 const gateway = await createGateway({ config: configFile });
+// Watched before listening, so no edit made after the listening line can be missed.
+const unwatch = watchConfig(gateway, configFile);
 const { http } = await gateway.listen();
 console.log(`gateway listening on ${http}`);
 console.log(`try: curl -i ${http}/api/hello`);
-const unwatch = watchConfig(gateway, configFile);
 
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.once(signal, async () => {

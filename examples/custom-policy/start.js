@@ -8,10 +8,11 @@ const upstream = await startItemsService(Number(process.env.UPSTREAM_PORT ?? 900
 process.env.UPSTREAM_PORT = String(upstream.address().port);
 
 const gateway = await createGateway({ config: configFile });
+// Watched before listening, so no edit made after the listening line can be missed.
+const unwatch = watchConfig(gateway, configFile);
 const { http } = await gateway.listen();
 console.log(`gateway listening on ${http}`);
 console.log(`try: curl -i -H 'Accept-Version: 2' ${http}/v1/items`);
-const unwatch = watchConfig(gateway, configFile);
 
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.once(signal, async () => {

@@ -29,10 +29,13 @@ export const startCommand: Command = {
       for (const problem of err.problems) io.err(formatProblem(problem));
       return 1;
     }
+    // Watch before listening: once the listener lines are out, every later edit must be seen.
+    const unwatch = values["no-watch"] ? undefined : watchConfig(gateway, file);
     let addresses;
     try {
       addresses = await gateway.listen();
     } catch (err) {
+      unwatch?.();
       await gateway.close();
       if (err instanceof ConfigError) {
         for (const problem of err.problems) io.err(formatProblem(problem));
@@ -44,7 +47,6 @@ export const startCommand: Command = {
     if (addresses.http) io.out(`gateway listening on ${addresses.http}`);
     if (addresses.https) io.out(`gateway listening on ${addresses.https}`);
     if (addresses.admin) io.out(`admin listening on ${addresses.admin}`);
-    const unwatch = values["no-watch"] ? undefined : watchConfig(gateway, file);
     // A policy's stray promise must not take every in-flight request down with the process.
     const onRejection = (reason: unknown): void => gateway.logger.error("unhandled rejection (a policy or plugin bug): %s", (reason as Error)?.stack ?? reason);
     process.on("unhandledRejection", onRejection);

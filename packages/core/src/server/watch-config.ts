@@ -4,7 +4,7 @@
  * debounced, and a change that leaves the content as it was does nothing.
  */
 import { createHash } from "node:crypto";
-import { watch, type FSWatcher } from "node:fs";
+import { readFileSync, watch, type FSWatcher } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Gateway } from "./create-gateway.js";
@@ -16,6 +16,14 @@ export interface WatchConfigOptions {
   debounceMs?: number;
   /** Called after each reload attempt (for tests and logs). */
   onReload?: (result: { ok: true } | { ok: false; error: unknown }) => void;
+}
+
+function digestNow(file: string): string | undefined {
+  try {
+    return createHash("sha256").update(readFileSync(file)).digest("hex");
+  } catch {
+    return undefined;
+  }
 }
 
 async function digest(file: string): Promise<string | undefined> {
@@ -38,10 +46,8 @@ export function watchConfig(gateway: Gateway, file: string, options: WatchConfig
   const debounceMs = options.debounceMs ?? 150;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
-  let lastDigest: string | undefined;
-  void digest(absolute).then((d) => {
-    lastDigest ??= d;
-  });
+  // Read now, synchronously: a change made right after this call must not be mistaken for the baseline.
+  let lastDigest: string | undefined = digestNow(absolute);
 
   const reload = async (): Promise<void> => {
     const current = await digest(absolute);
