@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Turnpike cache -> proxy with the Redis store (redis-server pinned to the load CPU, like a service on
+# another machine). NEAR_TTL overrides nearCacheTtl.
+set -euo pipefail
+port=$((UPSTREAM_PORT + 100))
+taskset -c 1 redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no > "$WORK/redis.log" 2>&1 &
+for _ in $(seq 50); do redis-cli -p "$port" ping > /dev/null 2>&1 && break; sleep 0.1; done
+near=""
+[ -z "${NEAR_TTL:-}" ] || near=", nearCacheTtl: $NEAR_TTL"
+cat > "$WORK/gateway.config.yml" <<EOF
+http: { port: ${PORT}, host: 127.0.0.1 }
+redis: { url: "redis://127.0.0.1:$port" }
+apiEndpoints: { all: { host: "*", paths: ["/*"] } }
+serviceEndpoints: { upstream: { url: "http://127.0.0.1:${UPSTREAM_PORT}" } }
+pipelines: { bench: { apiEndpoints: [all], policies: [ { cache: { ttl: 60$near } }, { proxy: { serviceEndpoint: upstream } } ] } }
+EOF
+cd "$WORK"
+ln -sfn "$TURNPIKE_DIR/node_modules" node_modules
+exec node "$TURNPIKE_DIR/node_modules/.bin/turnpike" start -c "$WORK/gateway.config.yml" --no-watch
