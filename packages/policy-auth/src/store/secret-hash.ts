@@ -38,9 +38,12 @@ export function generateSecret(bytes = 32): string {
   return b64(randomBytes(bytes));
 }
 
-/** A random key id: 16 random bytes, base64url (22 characters). */
+/**
+ * A random key id: 16 random bytes in hex (32 characters). Not base64url: an id starting with `-`
+ * would be read as an option by `turnpike credentials revoke <keyId>` and by most other command lines.
+ */
 export function generateKeyId(): string {
-  return b64(randomBytes(16));
+  return randomBytes(16).toString("hex");
 }
 
 /** Hashes a secret of unknown entropy (passwords, chosen key secrets) with scrypt. */

@@ -138,6 +138,8 @@ describe.each(kinds)("%s consumer store", (_name, make) => {
     it("issues a key-auth credential whose secret is shown once and stored only as a hash", async () => {
       const issued = await store.createCredential("erin", "key-auth", { scopes: ["read"] });
       expect(issued.keyId).toBe(issued.id);
+      // Hex, so a key id never starts with `-` and reads as an option on a command line.
+      expect(issued.keyId).toMatch(/^[0-9a-f]{32}$/);
       expect(issued.keySecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
       expect(issued).toMatchObject({ type: "key-auth", scopes: ["read"], isActive: true, declared: false });
 
