@@ -18,6 +18,13 @@ const config: Config = {
   testTimeout: 30000,
   // Integration tests start real processes and servers; two workers match the two cores here.
   maxWorkers: 2,
+  // Each test file's ESM module graph stays in the worker's heap (vm contexts), so a worker reached
+  // ~800 MB RSS by the end of a full run and then took longer than jest's default 500 ms to tear down,
+  // printing "a worker process has failed to exit gracefully" although its event loop was already
+  // empty (no handles or timers left). Recycling workers past 512 MB of heap bounds the memory, and the
+  // longer grace period covers the teardown of a large worker on a loaded machine.
+  workerIdleMemoryLimit: "512MB",
+  workerGracefulExitTimeout: 3000,
 };
 
 export default config;
