@@ -6,7 +6,7 @@
 import { existsSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { ConfigError } from "../errors.js";
 import { isConditionDefinition, isPluginDefinition, isPolicyDefinition, type PluginDefinition } from "../pipeline/define.js";
 
@@ -32,7 +32,7 @@ function isRelative(name: string): boolean {
  */
 export function resolvePlugin(name: string, baseDir: string): string | undefined {
   const attempts = isRelative(name) ? [path.resolve(baseDir, name)] : [name];
-  const bases = isRelative(name) ? [baseDir] : [baseDir, path.dirname(new URL(import.meta.url).pathname)];
+  const bases = isRelative(name) ? [baseDir] : [baseDir, path.dirname(fileURLToPath(import.meta.url))];
   for (const base of bases) {
     const require = createRequire(path.join(base, "noop.js"));
     for (const attempt of attempts) {
