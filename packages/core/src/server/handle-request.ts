@@ -75,6 +75,14 @@ export function createRequestHandler(context: HandlerContext): (req: Request, re
     if (req.headers.host === undefined && target.authority === undefined && req.httpVersionMinor === 1 && req.httpVersionMajor === 1) {
       return sendError(res, new GatewayError("BAD_REQUEST", "The Host header is required"), logger, req.method);
     }
+    // Node keeps the first of several Host lines; a server behind us might keep the last. Ambiguous: 400.
+    if (hasRepeatedHost(req.rawHeaders)) {
+      return sendError(res, new GatewayError("BAD_REQUEST", "More than one Host header"), logger, req.method);
+    }
+    // RFC 9112 §3.2.2: with an absolute-form target the Host header is ignored and replaced by the
+    // target's authority, so routing, every policy (rate-limit by host, the cache key) and the upstream's
+    // X-Forwarded-Host all see the one host the request was routed on.
+    if (target.authority !== undefined) req.headers.host = target.authority;
     const host = normalizeHost(target.authority ?? req.headers.host);
     const match = snapshot.matcher.match(host, req.method, target.matchPath);
     if (match === undefined) return sendError(res, new GatewayError("NOT_FOUND"), logger, req.method);
@@ -108,3 +116,16 @@ export function createRequestHandler(context: HandlerContext): (req: Request, re
 }
 
 export type { CompiledPipeline };
+
+/** Whether the request head holds more than one Host line (names are compared case-insensitively). */
+function hasRepeatedHost(rawHeaders: string[]): boolean {
+  let seen = false;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    if (name.length === 4 && name.toLowerCase() === "host") {
+      if (seen) return true;
+      seen = true;
+    }
+  }
+  return false;
+}

@@ -237,6 +237,20 @@ describe("proxy", () => {
     const hostless = await sendRaw(url, "GET /api HTTP/1.1\r\nConnection: close\r\n\r\n");
     expect(hostless).toMatch(/^HTTP\/1.1 400/);
     expect(hostless).toMatch(/"message":"The Host header is required"/);
+    const twoHosts = await sendRaw(url, "GET /api HTTP/1.1\r\nHost: x\r\nhost: admin.internal\r\nConnection: close\r\n\r\n");
+    expect(twoHosts).toMatch(/^HTTP\/1.1 400/);
+    expect(twoHosts).toMatch(/"message":"More than one Host header"/);
     expect(upstream.requests.length).toBe(before);
+  });
+
+  it("routes an absolute-form request on its own authority and forwards that host, not the Host header", async () => {
+    const before = upstream.requests.length;
+    const answer = await sendRaw(url, "GET http://API.example.test:80/api/abs HTTP/1.1\r\nHost: evil.test\r\nConnection: close\r\n\r\n");
+    expect(answer).toMatch(/^HTTP\/1.1 200/);
+    const seen = upstream.requests.slice(before);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.url).toBe("/api/abs");
+    expect(seen[0]!.headers.host).toBe("API.example.test:80");
+    expect(seen[0]!.headers["x-forwarded-host"]).toBe("API.example.test:80");
   });
 });
