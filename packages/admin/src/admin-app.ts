@@ -2,6 +2,7 @@
  * The admin API's Express app: `GET /health` open, everything else behind the bearer token, JSON bodies,
  * Express Gateway's resources, `GET /metrics`, plugin routes, and JSON errors in the core's shape.
  */
+import { randomUUID } from "node:crypto";
 import express, { type ErrorRequestHandler, type Express } from "express";
 import { GatewayError, sendError, type Gateway } from "@turnpike/core";
 import { auditLog } from "./http/audit-log.js";
@@ -34,12 +35,15 @@ export function createAdminApp({ gateway, access, metrics, token }: AdminAppOpti
   app.disable("etag");
   app.set("query parser", "simple");
 
-  app.use(auditLog(logger));
   app.use((_req, res, next) => {
+    // Like the data plane, every answer carries an id the audit line names (CONTRACT §4). The admin
+    // listener trusts no proxy, so a client-sent id is never reused.
+    res.setHeader("x-request-id", randomUUID());
     // Answers may carry a secret (a new credential): no cache may keep any of them.
     res.setHeader("cache-control", "no-store");
     next();
   });
+  app.use(auditLog(logger));
 
   const health = (_req: express.Request, res: express.Response): void => void res.json({ status: "ok" });
   app.get("/health", health);

@@ -392,11 +392,26 @@ describe("GET /metrics", () => {
   });
 });
 
+describe("request ids", () => {
+  it("are on every admin answer, fresh each time, never the client's", async () => {
+    const answers = [
+      await admin.get("/health").set("x-request-id", "client-chosen").expect(200),
+      await admin.get("/users").expect(401),
+      await admin.get("/nowhere").set(h.auth).expect(404),
+      await admin.get("/users").set(h.auth).expect(200),
+    ];
+    const ids = answers.map((r) => r.headers["x-request-id"] as string);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+});
+
 describe("logs", () => {
-  it("keep an audit line per admin request, and never a secret", async () => {
-    expect(logLines).toContain(`info admin: POST /users 201 (127.0.0.1)`);
+  it("keep an audit line per admin request, with its request id, and never a secret", async () => {
+    const UUID = "[0-9a-f-]{36}";
+    expect(logLines.some((l) => new RegExp(`^info admin: POST /users 201 \\(127\\.0\\.0\\.1\\) ${UUID}$`).test(l))).toBe(true);
     expect(logLines.some((l) => /^info admin: PUT \/credentials\/key-auth\/\S+\/status 200/.test(l))).toBe(true);
-    expect(logLines).toContain(`info admin: GET /users 401 (127.0.0.1)`);
+    expect(logLines.some((l) => new RegExp(`^info admin: GET /users 401 \\(127\\.0\\.0\\.1\\) ${UUID}$`).test(l))).toBe(true);
     expect(logLines.some((l) => l.startsWith("debug admin: GET /users 200"))).toBe(true);
     for (const secret of secrets) expect(logLines.filter((l) => l.includes(secret))).toEqual([]);
   });
