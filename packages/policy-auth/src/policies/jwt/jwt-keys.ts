@@ -13,7 +13,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { createPublicKey, createSecretKey, type KeyObject } from "node:crypto";
 import type { ConfigProblem } from "@turnpike/core";
-import type { JwtAlgorithm, JwtOptions } from "./jwt-schema.js";
+import { JWT_ALGORITHMS, type JwtAlgorithm, type JwtOptions } from "./jwt-schema.js";
 
 const HMAC: readonly JwtAlgorithm[] = ["HS256", "HS384", "HS512"];
 const CURVES: Record<string, string> = { ES256: "prime256v1", ES384: "secp384r1", ES512: "secp521r1" };
@@ -84,7 +84,9 @@ export function resolveJwtKey(options: JwtOptions, at: string, baseDir: string):
       return { problems, warnings };
     }
     if (!options.algorithms) {
-      problems.push({ path: `${at}.algorithms`, message: "is required with a public key (pin the algorithms your issuer uses)" });
+      // Express Gateway did not ask for this; say exactly what to add so a migrated file is a one-line fix.
+      const usable = JWT_ALGORITHMS.filter((a) => fits(a, key));
+      problems.push({ path: `${at}.algorithms`, message: `is required with a public key: pin the algorithms your issuer signs with (this ${key.asymmetricKeyType} key can verify ${usable.join(", ")}), e.g. algorithms: [${usable[0]}]` });
       return { problems, warnings };
     }
     if (options.algorithms.some((a) => HMAC.includes(a))) {
