@@ -115,9 +115,11 @@ describe("turnpike start", () => {
   });
 
   it("exits non-zero with every problem, before listening, for an invalid file", async () => {
-    const file = writeConfig("http: { port: 0 }\napiEndpoints: { a: {} }\npipelines: { p: { apiEndpoints: [a], policies: [ { terminate: { bogus: 1 } } ] } }\n");
+    const file = writeConfig("http: { port: 0, host: 1 }\napiEndpoints: { a: {} }\npipelines: { p: { apiEndpoints: [a], policies: [ { terminate: { bogus: 1 } } ] } }\n");
     const result = await runTurnpike(["start", "-c", file]);
     expect(result.code).toBe(1);
+    // Both stages: the listener's structure and the policy's options, in one run.
+    expect(result.stderr).toMatch(/http\.host: must be string/);
     expect(result.stderr).toMatch(/pipelines\.p\.policies\[0\]\.terminate\.bogus: is not a known option/);
     expect(result.stdout).not.toMatch(/listening/);
   });

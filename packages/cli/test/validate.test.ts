@@ -23,7 +23,8 @@ describe("turnpike validate", () => {
     );
     const first = await runTurnpike(["validate", "-c", file]);
     expect(first.code).toBe(1);
-    expect(first.stdout.trim().split("\n")).toEqual(["http.port: must be >= 0"]);
+    // The bad port does not hide the rest: the other sections are checked without it.
+    expect(first.stdout.trim().split("\n")).toEqual(["http.port: must be >= 0", 'pipelines.api.apiEndpoints[1]: apiEndpoint "b" is not defined in apiEndpoints']);
 
     const fixed = writeConfig(
       [
@@ -40,6 +41,26 @@ describe("turnpike validate", () => {
     const second = await runTurnpike(["validate", "-c", fixed]);
     expect(second.code).toBe(1);
     expect(second.stdout.trim().split("\n")).toEqual(['pipelines.api.apiEndpoints[1]: apiEndpoint "b" is not defined in apiEndpoints']);
+  });
+
+  it("reports policy option problems beside problems in sections policies do not read", async () => {
+    const file = writeConfig(
+      [
+        "admin: { host: 0.0.0.0, port: 0 }",
+        "http: { port: 70000 }",
+        "apiEndpoints: { a: { paths: /a } }",
+        "pipelines:",
+        "  api:",
+        "    apiEndpoints: [a]",
+        "    policies:",
+        "      - terminate: { statusCode: 99 }",
+      ].join("\n"),
+    );
+    const result = await runTurnpike(["validate", "-c", file]);
+    expect(result.code).toBe(1);
+    const lines = result.stdout.trim().split("\n");
+    expect(lines).toHaveLength(3);
+    expect(lines).toEqual(expect.arrayContaining([expect.stringMatching(/^admin\.token: /), expect.stringMatching(/^http\.port: must be <= 65535/), "pipelines.api.policies[0].terminate.statusCode: must be >= 100"]));
   });
 
   it("reports policy option problems once the structure is valid", async () => {

@@ -3,7 +3,7 @@
  * one line per listener, hot-reloads FILE when it changes, and on SIGTERM/SIGINT stops accepting, lets
  * in-flight requests finish and exits 0.
  */
-import { ConfigError, createGateway, formatProblem, watchConfig } from "@turnpike/core";
+import { checkConfig, ConfigError, createGateway, formatProblem, watchConfig } from "@turnpike/core";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import type { Command } from "../command.js";
@@ -26,7 +26,9 @@ export const startCommand: Command = {
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       io.err(`${file} is not valid:`);
-      for (const problem of err.problems) io.err(formatProblem(problem));
+      // Start-up stops at the first stage that fails; the check goes on, so list all it finds.
+      const { problems } = await checkConfig(file, { env: io.env }).catch(() => ({ problems: [] }));
+      for (const problem of problems.length > 0 ? problems : err.problems) io.err(formatProblem(problem));
       return 1;
     }
     // Watch before listening: once the listener lines are out, every later edit must be seen.

@@ -3,8 +3,10 @@
  * load and compile as start-up (plugins loaded, every policy's options validated and built), so a file
  * that passes here starts; nothing listens and no connection is opened.
  */
+import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { loadConfig, type LoadConfigOptions } from "../config/load-config.js";
+import { loadConfig, parseConfigText, type LoadConfigOptions } from "../config/load-config.js";
+import type { GatewayConfig } from "../config/model.js";
 import { ConfigError, type ConfigProblem } from "../errors.js";
 import { silentLogger, type Logger } from "../logger.js";
 import { compileGateway } from "../pipeline/compile-gateway.js";
@@ -20,15 +22,57 @@ export interface CheckResult {
   warnings: string[];
 }
 
+/**
+ * Top-level sections no policy reads while compiling. A structural problem in one of them (an admin
+ * listener without its token, a bad port) stops the load before policies are compiled; checking the
+ * rest of the file without them still finds the policy problems, so one run reports both.
+ */
+const SECTIONS_POLICIES_IGNORE = new Set(["http", "https", "admin", "server", "trustProxy"]);
+
+function topLevelKey(problemPath: string): string {
+  return problemPath.split(/[.[]/, 1)[0]!;
+}
+
 /** Loads and compiles a configuration, reporting every problem instead of throwing. */
 export async function checkConfig(input: string | object, options: LoadConfigOptions & { logger?: Logger } = {}): Promise<CheckResult> {
-  let config;
+  const problems: ConfigProblem[] = [];
+  const pruned = new Set<string>();
+  let config: GatewayConfig | ConfigError = await loadWithout(input, options, pruned);
+  // Each round drops the sections the last one found problems in; schema problems come before the
+  // cross-checks, so a section can fail in a later round than another. Bounded by the section count.
+  while (config instanceof ConfigError) {
+    problems.push(...config.problems);
+    const sections = config.problems.map((p) => topLevelKey(p.path));
+    if (!sections.every((key) => SECTIONS_POLICIES_IGNORE.has(key) && !pruned.has(key))) return { problems, warnings: [] };
+    for (const key of sections) pruned.add(key);
+    config = await loadWithout(input, options, pruned);
+  }
+  const compiled = await compileProblems(config, options);
+  return { problems: [...problems, ...compiled.problems], warnings: compiled.warnings };
+}
+
+/** The configuration without the `pruned` sections, or the problems that stop it from loading. */
+async function loadWithout(input: string | object, options: LoadConfigOptions, pruned: Set<string>): Promise<GatewayConfig | ConfigError> {
   try {
-    config = await loadConfig(input, options);
+    if (pruned.size === 0) return await loadConfig(input, options);
+    let document: unknown = input;
+    let baseDir = options.baseDir;
+    if (typeof input === "string") {
+      const source = path.resolve(input);
+      document = parseConfigText(await readFile(source, "utf8"), source, options.env).document;
+      baseDir = path.dirname(source);
+    }
+    const rest = { ...(document as Record<string, unknown>) };
+    for (const key of pruned) delete rest[key];
+    return await loadConfig(rest, { ...options, ...(baseDir !== undefined ? { baseDir } : {}) });
   } catch (err) {
-    if (err instanceof ConfigError) return { problems: [...err.problems], warnings: [] };
+    if (err instanceof ConfigError) return err;
     throw err;
   }
+}
+
+/** Compiles a loaded configuration as start-up would, collecting its problems. */
+async function compileProblems(config: GatewayConfig, options: { logger?: Logger }): Promise<CheckResult> {
   const shared = new GatewaySharedRegistry();
   const logger = options.logger ?? silentLogger;
   // A lazy client never connects unless a command is sent: policies can prepare scripts against it.
