@@ -93,7 +93,22 @@ describe("turnpike start", () => {
     }
   });
 
-  it("on SIGTERM stops accepting, finishes in-flight requests and exits 0", async () => {
+  it("with --no-watch keeps serving the configuration it started with", async () => {
+    const file = writeConfig(configText("http://127.0.0.1:1", "first"));
+    const gw = await spawnGateway(file, { args: ["--no-watch"] });
+    try {
+      expect((await get(`${gw.url}/t`)).body).toBe("first");
+      writeFileSync(file, configText("http://127.0.0.1:1", "second"));
+      // Well past the watcher's 150 ms debounce and a reload.
+      await new Promise((r) => setTimeout(r, 1000));
+      expect((await get(`${gw.url}/t`)).body).toBe("first");
+      expect(gw.stderr() + gw.stdout()).not.toMatch(/reload/i);
+    } finally {
+      expect(await gw.stop()).toBe(0);
+    }
+  });
+
+  it.each(["SIGTERM", "SIGINT"] as const)("on %s stops accepting, finishes in-flight requests and exits 0", async (signal) => {
     let received!: () => void;
     const gotRequest = new Promise<void>((r) => (received = r));
     const slow = await startUpstream((_req, res) => {
@@ -104,7 +119,7 @@ describe("turnpike start", () => {
     try {
       const inFlight = get(`${gw.url}/p/slow`);
       await gotRequest;
-      const exit = gw.stop("SIGTERM");
+      const exit = gw.stop(signal);
       expect(await inFlight).toEqual({ status: 200, body: "slow answer" });
       expect(await exit).toBe(0);
       const port = Number(new URL(gw.url).port);

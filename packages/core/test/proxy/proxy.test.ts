@@ -59,6 +59,9 @@ describe("proxy", () => {
       reset: { apiEndpoints: ["reset"], policies: [{ proxy: { url: reset.url } }] },
       midbody: { apiEndpoints: ["midbody"], policies: [{ proxy: { url: midBody.url } }] },
       limited: { apiEndpoints: ["limited"], policies: [{ "request-size": { limit: "1kb" } }, { proxy: { serviceEndpoint: "echo" } }] },
+      ignored: { apiEndpoints: ["ignored"], policies: [{ proxy: { url: `${upstream.url}/fixed/target`, ignorePath: true } }] },
+      unprefixed: { apiEndpoints: ["unprefixed"], policies: [{ proxy: { url: `${upstream.url}/base`, prependPath: false } }] },
+      noxfwd: { apiEndpoints: ["noxfwd"], policies: [{ proxy: { serviceEndpoint: "echo", xfwd: false } }] },
     };
     const apiEndpoints = {
       api: { paths: ["/api", "/api/*"] },
@@ -69,6 +72,9 @@ describe("proxy", () => {
       reset: { paths: ["/reset"] },
       midbody: { paths: ["/midbody"] },
       limited: { paths: ["/limited"] },
+      ignored: { paths: ["/ignored/*"] },
+      unprefixed: { paths: ["/unprefixed/*"] },
+      noxfwd: { paths: ["/noxfwd"] },
     };
     const base = { http: { port: 0, host: "127.0.0.1" }, apiEndpoints, serviceEndpoints: { echo: { url: upstream.url } }, pipelines };
     gw = await createGateway({ logger: silentLogger, config: base });
@@ -90,6 +96,21 @@ describe("proxy", () => {
     expect(res.status).toBe(200);
     expect(last()).toMatchObject({ method: "PUT", url: "/api/a%2Fb/c?z=1&a=%2F&z=2", body: "payload" });
     expect(last().headers).toMatchObject({ "content-type": "text/plain", "x-custom": "v", "content-length": "7" });
+  });
+
+  it("ignorePath forwards to the upstream URL's path alone; prependPath: false drops the URL's path", async () => {
+    await send(url, { path: "/ignored/a/b?q=1" });
+    expect(last().url).toBe("/fixed/target");
+    await send(url, { path: "/unprefixed/a?q=1" });
+    expect(last().url).toBe("/unprefixed/a?q=1");
+  });
+
+  it("with xfwd: false adds no X-Forwarded-* and passes none a client sent", async () => {
+    await send(url, { path: "/noxfwd", headers: { "x-forwarded-for": "6.6.6.6", "x-forwarded-host": "evil" } });
+    expect(last().headers["x-forwarded-for"]).toBeUndefined();
+    expect(last().headers["x-forwarded-proto"]).toBeUndefined();
+    expect(last().headers["x-forwarded-host"]).toBeUndefined();
+    expect(last().headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it("forwards the canonical path after dot-segment removal", async () => {
