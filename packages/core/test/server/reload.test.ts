@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { ConfigError, createGateway, definePolicy, silentLogger, type Gateway } from "@turnpike/core";
+import { ConfigError, createGateway, createLogger, definePolicy, silentLogger, type Gateway } from "@turnpike/core";
 import { startUpstream, type TestUpstream } from "@turnpike/testing";
 
 describe("reload", () => {
@@ -65,6 +65,21 @@ describe("reload", () => {
       await gw.close();
     }
     expect(closed).toContain("v5");
+  });
+
+  it("keeps its listeners on reload: a new address is reported, applied only on restart", async () => {
+    const lines: string[] = [];
+    const gw = await createGateway({ logger: createLogger({ level: "warn", sink: (l) => lines.push(l) }), policies: [marker], config: config("v1", fast) });
+    try {
+      const url = (await gw.listen()).http!;
+      const port = Number(new URL(url).port);
+      await gw.reload({ ...config("v2", fast), http: { port: port === 65535 ? port - 1 : port + 1, host: "127.0.0.1" } });
+      const res = await fetch(`${url}/x`);
+      expect(res.headers.get("x-marker")).toBe("v2");
+      expect(lines.some((l) => /listener addresses \(http, https, admin\) change on restart/.test(l))).toBe(true);
+    } finally {
+      await gw.close();
+    }
   });
 
   it("keeps serving the old configuration when the new one is invalid", async () => {
