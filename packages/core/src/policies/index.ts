@@ -3,9 +3,10 @@
  */
 import type { PolicyDefinition } from "../pipeline/define.js";
 import { proxyPolicy } from "../proxy/proxy-policy.js";
+import { ipFilterPolicy } from "./ip-filter.js";
 import { logPolicy } from "./log.js";
 import { requestSizePolicy } from "./request-size.js";
 import { terminatePolicy } from "./terminate.js";
 
-/** Built-in policies: `proxy`, `terminate`, `log`, `request-size`. */
-export const builtinPolicies: readonly PolicyDefinition<any>[] = [proxyPolicy, terminatePolicy, logPolicy, requestSizePolicy];
+/** Built-in policies: `proxy`, `terminate`, `log`, `request-size`, `ip-filter`. */
+export const builtinPolicies: readonly PolicyDefinition<any>[] = [proxyPolicy, terminatePolicy, logPolicy, requestSizePolicy, ipFilterPolicy];
