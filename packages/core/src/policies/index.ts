@@ -3,10 +3,12 @@
  */
 import type { PolicyDefinition } from "../pipeline/define.js";
 import { proxyPolicy } from "../proxy/proxy-policy.js";
+import { corsPolicy } from "./cors.js";
+import { headersPolicy } from "./headers.js";
 import { ipFilterPolicy } from "./ip-filter.js";
 import { logPolicy } from "./log.js";
 import { requestSizePolicy } from "./request-size.js";
 import { terminatePolicy } from "./terminate.js";
 
-/** Built-in policies: `proxy`, `terminate`, `log`, `request-size`, `ip-filter`. */
-export const builtinPolicies: readonly PolicyDefinition<any>[] = [proxyPolicy, terminatePolicy, logPolicy, requestSizePolicy, ipFilterPolicy];
+/** Built-in policies: `proxy`, `terminate`, `log`, `request-size`, `ip-filter`, `cors`, `headers`. */
+export const builtinPolicies: readonly PolicyDefinition<any>[] = [proxyPolicy, terminatePolicy, logPolicy, requestSizePolicy, ipFilterPolicy, corsPolicy, headersPolicy];
