@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { ConfigError, createGateway, silentLogger, type Gateway } from "@turnpike/core";
+import { checkConfig, createGateway, silentLogger, type ConfigError, type Gateway } from "@turnpike/core";
 import { startUpstream, writeConfig, type TestUpstream } from "@turnpike/testing";
 import { corsPolicy } from "../../src/policies/cors.js";
 import { send } from "../proxy/http-client.js";
@@ -11,19 +11,10 @@ function preflight(origin: string, extra: Record<string, string> = {}): Record<s
   return { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type", ...extra };
 }
 
+/** The problems `turnpike validate` would report for a cors step with `options`. */
 async function loadProblems(options: Record<string, unknown>, endpoint: Record<string, unknown> = { paths: ["/*"] }): Promise<ConfigError["problems"]> {
-  try {
-    const gw = await createGateway({
-      logger: silentLogger,
-      policies: [corsPolicy],
-      config: { apiEndpoints: { all: endpoint }, pipelines: { p: { apiEndpoints: ["all"], policies: [{ cors: options }, { terminate: { statusCode: 200 } }] } } },
-    });
-    await gw.close();
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
+  const config = { apiEndpoints: { all: endpoint }, pipelines: { p: { apiEndpoints: ["all"], policies: [{ cors: options }, { terminate: { statusCode: 200 } }] } } };
+  return (await checkConfig(config)).problems;
 }
 
 describe("cors", () => {

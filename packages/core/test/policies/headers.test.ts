@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { ConfigError, createGateway, definePolicy, silentLogger, type Gateway } from "@turnpike/core";
+import { checkConfig, createGateway, definePolicy, silentLogger, type ConfigError, type Gateway } from "@turnpike/core";
 import { startUpstream, type TestUpstream } from "@turnpike/testing";
 import { headersPolicy } from "../../src/policies/headers.js";
 import { send } from "../proxy/http-client.js";
@@ -19,19 +19,10 @@ const testAuth = definePolicy({
     },
 });
 
+/** The problems `turnpike validate` would report for a headers step written `entry`. */
 async function loadProblems(entry: unknown): Promise<ConfigError["problems"]> {
-  try {
-    const gw = await createGateway({
-      logger: silentLogger,
-      policies: [headersPolicy],
-      config: { apiEndpoints: { all: { paths: ["/*"] } }, pipelines: { p: { apiEndpoints: ["all"], policies: [{ headers: entry }, { terminate: { statusCode: 200 } }] } } },
-    });
-    await gw.close();
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
+  const config = { apiEndpoints: { all: { paths: ["/*"] } }, pipelines: { p: { apiEndpoints: ["all"], policies: [{ headers: entry }, { terminate: { statusCode: 200 } }] } } };
+  return (await checkConfig(config)).problems;
 }
 
 describe("headers", () => {
