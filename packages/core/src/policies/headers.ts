@@ -8,12 +8,11 @@
  * `${consumer.id}`; a value containing `${...}` is a template as written. Anything the compiler cannot
  * read (`'id-' + consumer.id`, function calls) is refused at load, at the value's path.
  */
-import type { Request, Response } from "express";
 import { joinPath } from "../config/schema-validator.js";
 import { ConfigError, type ConfigProblem } from "../errors.js";
-import type { Template } from "../expressions/compile-template.js";
 import { definePolicy, type PolicyContext } from "../pipeline/define.js";
 import { HOP_BY_HOP, isIdentityHeader } from "../proxy/forwarded-headers.js";
+import { compileEgValue, type EgValue } from "./eg-value.js";
 
 /** Options of the `headers` policy. */
 export interface HeadersOptions {
@@ -53,49 +52,30 @@ const GATEWAY_MANAGED: Record<string, string> = {
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
-const QUOTED = /^'((?:[^'\\]|\\.)*)'$|^"((?:[^"\\]|\\.)*)"$/s;
 
-interface ForwardedHeader {
+interface ForwardedHeader extends EgValue {
   /** Lower-case: `req.headers` keys are, and a second spelling would forward the client's copy as well. */
   readonly name: string;
-  /** Set for values known at load. */
-  readonly constant?: string;
-  readonly template?: Template;
 }
 
-/** Why a header name cannot be set by this policy, or undefined when it can. */
-function reservedReason(name: string): string | undefined {
+/** True when `name` is a valid HTTP header name (an RFC 9110 token). */
+export function isHeaderName(name: string): boolean {
+  return TOKEN.test(name);
+}
+
+/** True when `value` may be sent as a header value (no control characters, nothing beyond Latin-1). */
+export function isHeaderValue(value: string): boolean {
+  return HEADER_VALUE.test(value);
+}
+
+/**
+ * Why a (lower-case) request header name may not be set or removed by configuration, or undefined when
+ * it may: identity, hop-by-hop, framing and forwarding headers are the gateway's.
+ */
+export function reservedRequestHeaderReason(name: string): string | undefined {
   if (isIdentityHeader(name)) return "identity headers are removed from every request and set only by the gateway, so clients and configuration cannot forge them";
   if (HOP_BY_HOP.has(name)) return "hop-by-hop headers are never forwarded";
   return GATEWAY_MANAGED[name];
-}
-
-function compileValue(value: string | number | boolean, path: string, ctx: PolicyContext): Omit<ForwardedHeader, "name"> {
-  if (typeof value !== "string") return { constant: String(value) };
-  const text = value.trim();
-  if (text === "") throw new ConfigError([{ path, message: "is empty: write a quoted literal (\"'text'\"), a property such as consumer.id, or a template" }]);
-  const quoted = QUOTED.exec(text);
-  if (quoted) return { constant: (quoted[1] ?? quoted[2] ?? "").replace(/\\(.)/g, "$1") };
-  let source: string;
-  if (text.length >= 2 && text.startsWith("`") && text.endsWith("`")) source = text.slice(1, -1); // a JavaScript template literal
-  else if (text.includes("${")) source = value;
-  else source = `\${${text}}`;
-  try {
-    const template = ctx.compileTemplate(source, path);
-    // Constant templates ignore their arguments.
-    return template.constant ? { constant: template(null as unknown as Request, null as unknown as Response) } : { template };
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    const prefix = `invalid template ${JSON.stringify(source)}: `;
-    const message = err.problems[0]?.message ?? "";
-    const reason = message.startsWith(prefix) ? message.slice(prefix.length) : message;
-    throw new ConfigError([
-      {
-        path,
-        message: `${JSON.stringify(value)} cannot be compiled (${reason}); a value may read a property (consumer.id, req.headers['x-a']), be a quoted literal ("'text'") or a template ("id-\${consumer.id}"); code such as + or calls is never run`,
-      },
-    ]);
-  }
 }
 
 function compileHeaders(options: HeadersOptions, ctx: PolicyContext): ForwardedHeader[] {
@@ -110,7 +90,7 @@ function compileHeaders(options: HeadersOptions, ctx: PolicyContext): ForwardedH
       problems.push({ path, message: `${JSON.stringify(`${options.headersPrefix}${key}`)} is not a valid header name` });
       continue;
     }
-    const reserved = reservedReason(name);
+    const reserved = reservedRequestHeaderReason(name);
     if (reserved !== undefined) {
       problems.push({ path, message: `header ${JSON.stringify(name)} cannot be set by this policy: ${reserved}` });
       continue;
@@ -121,7 +101,7 @@ function compileHeaders(options: HeadersOptions, ctx: PolicyContext): ForwardedH
     }
     seen.add(name);
     try {
-      const header = { name, ...compileValue(value, path, ctx) };
+      const header = { name, ...compileEgValue(value, path, ctx) };
       if (header.constant !== undefined && !HEADER_VALUE.test(header.constant)) {
         problems.push({ path, message: "contains characters not allowed in a header value (control characters or beyond Latin-1)" });
         continue;

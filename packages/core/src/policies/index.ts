@@ -8,7 +8,19 @@ import { headersPolicy } from "./headers.js";
 import { ipFilterPolicy } from "./ip-filter.js";
 import { logPolicy } from "./log.js";
 import { requestSizePolicy } from "./request-size.js";
+import { requestTransformerPolicy } from "./request-transformer.js";
+import { responseTransformerPolicy } from "./response-transformer.js";
 import { terminatePolicy } from "./terminate.js";
 
-/** Built-in policies: `proxy`, `terminate`, `log`, `request-size`, `ip-filter`, `cors`, `headers`. */
-export const builtinPolicies: readonly PolicyDefinition<any>[] = [proxyPolicy, terminatePolicy, logPolicy, requestSizePolicy, ipFilterPolicy, corsPolicy, headersPolicy];
+/** Built-in policies: `proxy`, `terminate`, `log`, `request-size`, `ip-filter`, `cors`, `headers`, `request-transformer`, `response-transformer`. */
+export const builtinPolicies: readonly PolicyDefinition<any>[] = [
+  proxyPolicy,
+  terminatePolicy,
+  logPolicy,
+  requestSizePolicy,
+  ipFilterPolicy,
+  corsPolicy,
+  headersPolicy,
+  requestTransformerPolicy,
+  responseTransformerPolicy,
+];

@@ -47,7 +47,7 @@ describe("compiling a configuration", () => {
       ),
     );
     expect(found).toEqual([
-      { path: "pipelines.p.policies[0].no-such-policy", message: expect.stringMatching(/^unknown policy "no-such-policy" \(available: cors, headers, ip-filter, log, proxy, request-size, terminate/) },
+      { path: "pipelines.p.policies[0].no-such-policy", message: expect.stringMatching(/^unknown policy "no-such-policy" \(available: cors, headers, ip-filter, log, proxy, request-size, request-transformer, response-transformer, terminate/) },
       { path: "pipelines.p.policies[1].terminate.statusCode", message: "must be integer" },
       { path: "pipelines.p.policies[2].log", message: 'policy "log" is not listed in the top-level policies allow-list' },
       { path: "pipelines.p.policies[3].terminate[0].condition.methods", message: "has an invalid form" },

@@ -1,0 +1,269 @@
+/**
+ * The `response-transformer` policy (Express Gateway's): adds and removes headers of the response, and
+ * properties of its JSON body, before it reaches the client.
+ *
+ * It works on whatever the pipeline answers after it (the proxied response, a cache hit, the gateway's
+ * own JSON errors), as Express Gateway's did, by wrapping `writeHead`, `write` and `end` of this one
+ * response. Headers are changed when the writer calls `writeHead`, so header-only transforms never
+ * touch the body. A body is buffered only when `body` is configured and the response is uncompressed
+ * JSON of at most `maxBodySize` bytes; past the limit what was held is flushed as it came and the rest
+ * streams through, untransformed and complete.
+ */
+import type { Request, Response } from "express";
+import type { OutgoingHttpHeader, OutgoingHttpHeaders } from "node:http";
+import { joinPath } from "../config/schema-validator.js";
+import { ConfigError, type ConfigProblem } from "../errors.js";
+import type { Logger } from "../logger.js";
+import { definePolicy } from "../pipeline/define.js";
+import { HOP_BY_HOP } from "../proxy/forwarded-headers.js";
+import { evaluateEgValue } from "./eg-value.js";
+import { isHeaderValue } from "./headers.js";
+import {
+  applyJsonEdits,
+  compileBodyEdits,
+  compileHeaderEdits,
+  compileMaxBodySize,
+  isJsonObject,
+  isJsonType,
+  parseJson,
+  parseMediaType,
+  transformerSchema,
+  type BodyEdits,
+  type HeaderEdits,
+  type TransformerOptions,
+} from "./request-transformer.js";
+
+const GATEWAY_MANAGED: Record<string, string> = {
+  "content-length": "the body's framing is the gateway's (it is recomputed when the body is transformed)",
+  "content-encoding": "it describes how the upstream encoded the body; changing it makes the body unreadable",
+  "x-request-id": "every response carries the gateway's request id",
+};
+
+/**
+ * Why a (lower-case) response header name may not be set or removed by configuration, or undefined
+ * when it may. Informational headers other policies add (`RateLimit-*`, `x-cache`) may be removed:
+ * hiding them from clients is the operator's call and does not change what those policies enforce.
+ */
+export function reservedResponseHeaderReason(name: string): string | undefined {
+  if (HOP_BY_HOP.has(name)) return "hop-by-hop headers are the connection's, never relayed";
+  return GATEWAY_MANAGED[name];
+}
+
+// A transformed body is another representation: validators and digests of the upstream's would lie.
+const REPRESENTATION_HEADERS = ["etag", "content-md5", "digest", "content-digest", "repr-digest"];
+
+function transformResponseHeaders(req: Request, res: Response, edits: HeaderEdits, logger: Logger): void {
+  for (const header of edits.add) {
+    const value = evaluateEgValue(header, req, res);
+    if (value === "") {
+      res.removeHeader(header.name);
+    } else if (!isHeaderValue(value)) {
+      res.removeHeader(header.name);
+      logger.warn("response header %s not sent: its value contains characters not allowed in a header (request %s)", header.name, res.locals.turnpike?.requestId);
+    } else {
+      res.setHeader(header.name, value);
+    }
+  }
+  for (const name of edits.remove) res.removeHeader(name);
+}
+
+/** Headers passed to `writeHead` itself are merged into `res` first, so edits see every header. */
+function applyHeaderArgument(res: Response, headers: OutgoingHttpHeaders | readonly OutgoingHttpHeader[] | undefined): void {
+  if (headers === undefined || headers === null) return;
+  if (Array.isArray(headers)) {
+    if (headers.length > 0 && Array.isArray(headers[0])) {
+      for (const pair of headers as unknown as [string, string][]) res.setHeader(pair[0], pair[1]);
+    } else {
+      for (let i = 0; i + 1 < headers.length; i += 2) res.setHeader(String(headers[i]), headers[i + 1] as string);
+    }
+    return;
+  }
+  for (const name of Object.keys(headers)) {
+    const value = (headers as OutgoingHttpHeaders)[name];
+    if (value !== undefined) res.setHeader(name, value);
+  }
+}
+
+function toBuffer(chunk: unknown, encoding: BufferEncoding | undefined): Buffer {
+  if (typeof chunk === "string") return Buffer.from(chunk, encoding ?? "utf8");
+  if (Buffer.isBuffer(chunk)) return chunk;
+  const view = chunk as ArrayBufferView;
+  return Buffer.from(view.buffer, view.byteOffset, view.byteLength);
+}
+
+/** Whether a response with these headers may have its body transformed. */
+function transformable(req: Request, res: Response, status: number, limit: number): boolean {
+  if (req.method === "HEAD" || status < 200 || status === 204 || status === 304) return false;
+  const encoding = res.getHeader("content-encoding");
+  if (encoding !== undefined && String(encoding).trim().toLowerCase() !== "identity") return false;
+  const media = parseMediaType(res.getHeader("content-type") as string | undefined);
+  if (media === undefined || !isJsonType(media.type)) return false;
+  if (media.charset !== undefined && media.charset !== "utf-8" && media.charset !== "utf8") return false;
+  const declared = res.getHeader("content-length");
+  return declared === undefined || (Number(declared) > 0 && Number(declared) <= limit);
+}
+
+/** Wraps `writeHead` only: header transforms cost nothing per body chunk. */
+function wrapHeaders(req: Request, res: Response, edits: HeaderEdits, logger: Logger): void {
+  const writeHead = res.writeHead as (...args: unknown[]) => Response;
+  res.writeHead = function transformerWriteHead(this: Response, statusCode: number, reason?: unknown, headers?: unknown) {
+    if (!this.headersSent) {
+      if (typeof reason === "string") {
+        applyHeaderArgument(this, headers as OutgoingHttpHeaders | undefined);
+        transformResponseHeaders(req, this, edits, logger);
+        return writeHead.call(this, statusCode, reason);
+      }
+      applyHeaderArgument(this, reason as OutgoingHttpHeaders | undefined);
+      transformResponseHeaders(req, this, edits, logger);
+      return writeHead.call(this, statusCode);
+    }
+    return writeHead.call(this, statusCode, reason, headers);
+  } as Response["writeHead"];
+}
+
+const UNDECIDED = 0;
+const PASS = 1;
+const HOLD = 2;
+
+type Callback = (err?: Error | null) => void;
+
+/**
+ * Wraps `writeHead`, `write` and `end`: at `writeHead` the headers are edited and the body is either
+ * passed through or held; a held body is transformed at `end`, or flushed as it came once it outgrows
+ * `limit`.
+ */
+function wrapBody(req: Request, res: Response, headerEdits: HeaderEdits | undefined, bodyEdits: BodyEdits, limit: number, logger: Logger): void {
+  const originalWriteHead = res.writeHead as (...args: unknown[]) => Response;
+  const originalWrite = res.write as (...args: unknown[]) => boolean;
+  const originalEnd = res.end as (...args: unknown[]) => Response;
+  let mode = UNDECIDED;
+  let status = 200;
+  let phrase: string | undefined;
+  let held: Buffer[] = [];
+  let size = 0;
+
+  const sendHead = (): void => {
+    // Writers check headersSent to choose between answering an error and cutting the connection; while
+    // the head is held it counts as sent, so an upstream failure mid-body never lands in the held body.
+    delete (res as { headersSent?: boolean }).headersSent;
+    if (phrase !== undefined) originalWriteHead.call(res, status, phrase);
+    else originalWriteHead.call(res, status);
+  };
+
+  const flush = (): void => {
+    mode = PASS;
+    sendHead();
+    for (const chunk of held) originalWrite.call(res, chunk);
+    held = [];
+    logger.debug("response body not transformed: larger than %d bytes (request %s)", limit, res.locals.turnpike?.requestId);
+  };
+
+  function writeHead(this: unknown, statusCode: number, reason?: unknown, headers?: unknown): Response {
+    if (mode !== UNDECIDED) return originalWriteHead.call(res, statusCode, reason, headers);
+    let headerArgument = headers;
+    if (typeof reason === "string") phrase = reason;
+    else headerArgument = reason;
+    applyHeaderArgument(res, headerArgument as OutgoingHttpHeaders | undefined);
+    if (headerEdits) transformResponseHeaders(req, res, headerEdits, logger);
+    status = statusCode;
+    if (!transformable(req, res, statusCode, limit)) {
+      mode = PASS;
+      sendHead();
+      return res;
+    }
+    mode = HOLD;
+    Object.defineProperty(res, "headersSent", { configurable: true, get: () => true });
+    return res;
+  }
+
+  function write(this: unknown, chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
+    if (mode === UNDECIDED) res.writeHead(res.statusCode);
+    if (mode !== HOLD) return originalWrite.call(res, chunk, encoding, callback);
+    const buffer = toBuffer(chunk, typeof encoding === "string" ? (encoding as BufferEncoding) : undefined);
+    if (size + buffer.length > limit) {
+      flush();
+      return originalWrite.call(res, buffer, typeof encoding === "function" ? encoding : callback);
+    }
+    held.push(buffer);
+    size += buffer.length;
+    const cb = (typeof encoding === "function" ? encoding : callback) as Callback | undefined;
+    if (cb) process.nextTick(cb);
+    return true;
+  }
+
+  function end(this: unknown, chunk?: unknown, encoding?: unknown, callback?: unknown): Response {
+    if (typeof chunk === "function") {
+      callback = chunk;
+      chunk = undefined;
+      encoding = undefined;
+    } else if (typeof encoding === "function") {
+      callback = encoding;
+      encoding = undefined;
+    }
+    if (mode === UNDECIDED) {
+      // Node derives Content-Length from a single end(chunk) only when it writes the head itself.
+      const code = res.statusCode;
+      if (chunk !== undefined && chunk !== null && code !== 204 && code !== 304 && !res.hasHeader("content-length") && !res.hasHeader("transfer-encoding")) {
+        res.setHeader("content-length", typeof chunk === "string" ? Buffer.byteLength(chunk, (encoding as BufferEncoding | undefined) ?? "utf8") : (chunk as ArrayBufferView).byteLength);
+      }
+      res.writeHead(code);
+    }
+    if (mode !== HOLD) return originalEnd.call(res, chunk, encoding, callback);
+    if (chunk !== undefined && chunk !== null) {
+      const buffer = toBuffer(chunk, encoding as BufferEncoding | undefined);
+      if (size + buffer.length > limit) {
+        flush();
+        return originalEnd.call(res, buffer, callback);
+      }
+      held.push(buffer);
+      size += buffer.length;
+    }
+    mode = PASS;
+    const raw = Buffer.concat(held, size);
+    held = [];
+    let out = raw;
+    const parsed = parseJson(raw);
+    if (isJsonObject(parsed)) {
+      applyJsonEdits(parsed, bodyEdits, req, res);
+      out = Buffer.from(JSON.stringify(parsed));
+      for (const name of REPRESENTATION_HEADERS) res.removeHeader(name);
+    } else {
+      logger.debug("response body not transformed: %s (request %s)", parsed instanceof Error ? "not valid JSON" : "the JSON body is not an object", res.locals.turnpike?.requestId);
+    }
+    res.setHeader("content-length", out.length);
+    sendHead();
+    return originalEnd.call(res, out, callback);
+  }
+
+  res.writeHead = writeHead as Response["writeHead"];
+  res.write = write as Response["write"];
+  res.end = end as Response["end"];
+  res.once("close", () => {
+    held = [];
+  });
+}
+
+/** The `response-transformer` policy. */
+export const responseTransformerPolicy = definePolicy<TransformerOptions>({
+  name: "response-transformer",
+  description: "Adds and removes response headers and JSON body properties before the response reaches the client.",
+  schema: transformerSchema("response"),
+  create(options, ctx) {
+    const problems: ConfigProblem[] = [];
+    const headers = options.headers && compileHeaderEdits(options.headers, joinPath(ctx.path, "headers"), ctx, reservedResponseHeaderReason, problems);
+    const body = options.body && compileBodyEdits(options.body, joinPath(ctx.path, "body"), ctx, problems);
+    const limit = compileMaxBodySize(options, ctx, problems);
+    if (problems.length > 0) throw new ConfigError(problems);
+    const logger = ctx.logger;
+    if (body === undefined) {
+      return function responseHeadersTransformer(req, res, next) {
+        if (headers) wrapHeaders(req, res, headers, logger);
+        next();
+      };
+    }
+    return function responseTransformer(req, res, next) {
+      wrapBody(req, res, headers, body, limit, logger);
+      next();
+    };
+  },
+});
