@@ -10,12 +10,13 @@
  * streams through, untransformed and complete.
  */
 import type { Request, Response } from "express";
-import type { OutgoingHttpHeader, OutgoingHttpHeaders } from "node:http";
+import type { OutgoingHttpHeaders } from "node:http";
 import { joinPath } from "../config/schema-validator.js";
 import { ConfigError, type ConfigProblem } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { definePolicy } from "../pipeline/define.js";
 import { HOP_BY_HOP } from "../proxy/forwarded-headers.js";
+import { applyHeaderArgument, chunkToBuffer } from "../server/response-writes.js";
 import { evaluateEgValue } from "./eg-value.js";
 import { isHeaderValue } from "./headers.js";
 import {
@@ -65,30 +66,6 @@ function transformResponseHeaders(req: Request, res: Response, edits: HeaderEdit
     }
   }
   for (const name of edits.remove) res.removeHeader(name);
-}
-
-/** Headers passed to `writeHead` itself are merged into `res` first, so edits see every header. */
-function applyHeaderArgument(res: Response, headers: OutgoingHttpHeaders | readonly OutgoingHttpHeader[] | undefined): void {
-  if (headers === undefined || headers === null) return;
-  if (Array.isArray(headers)) {
-    if (headers.length > 0 && Array.isArray(headers[0])) {
-      for (const pair of headers as unknown as [string, string][]) res.setHeader(pair[0], pair[1]);
-    } else {
-      for (let i = 0; i + 1 < headers.length; i += 2) res.setHeader(String(headers[i]), headers[i + 1] as string);
-    }
-    return;
-  }
-  for (const name of Object.keys(headers)) {
-    const value = (headers as OutgoingHttpHeaders)[name];
-    if (value !== undefined) res.setHeader(name, value);
-  }
-}
-
-function toBuffer(chunk: unknown, encoding: BufferEncoding | undefined): Buffer {
-  if (typeof chunk === "string") return Buffer.from(chunk, encoding ?? "utf8");
-  if (Buffer.isBuffer(chunk)) return chunk;
-  const view = chunk as ArrayBufferView;
-  return Buffer.from(view.buffer, view.byteOffset, view.byteLength);
 }
 
 /** Whether a response with these headers may have its body transformed. */
@@ -179,7 +156,7 @@ function wrapBody(req: Request, res: Response, headerEdits: HeaderEdits | undefi
   function write(this: unknown, chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
     if (mode === UNDECIDED) res.writeHead(res.statusCode);
     if (mode !== HOLD) return originalWrite.call(res, chunk, encoding, callback);
-    const buffer = toBuffer(chunk, typeof encoding === "string" ? (encoding as BufferEncoding) : undefined);
+    const buffer = chunkToBuffer(chunk, typeof encoding === "string" ? (encoding as BufferEncoding) : undefined);
     if (size + buffer.length > limit) {
       flush();
       return originalWrite.call(res, buffer, typeof encoding === "function" ? encoding : callback);
@@ -210,7 +187,7 @@ function wrapBody(req: Request, res: Response, headerEdits: HeaderEdits | undefi
     }
     if (mode !== HOLD) return originalEnd.call(res, chunk, encoding, callback);
     if (chunk !== undefined && chunk !== null) {
-      const buffer = toBuffer(chunk, encoding as BufferEncoding | undefined);
+      const buffer = chunkToBuffer(chunk, encoding as BufferEncoding | undefined);
       if (size + buffer.length > limit) {
         flush();
         return originalEnd.call(res, buffer, callback);

@@ -11,7 +11,8 @@
  * destroys (the upstream reset mid-body) or that the client abandons is never reported complete.
  */
 import type { Response } from "express";
-import type { OutgoingHttpHeader, OutgoingHttpHeaders } from "node:http";
+import type { OutgoingHttpHeaders } from "node:http";
+import { applyHeaderArgument, chunkToBuffer } from "@turnpike/core";
 import type { HeaderMap } from "../http/storage-plan.js";
 
 /** What to do with a response, decided when its headers are written. */
@@ -40,29 +41,6 @@ const REPLACE = 3;
 
 type Callback = (err?: Error | null) => void;
 
-function applyHeaderArgument(res: Response, headers: OutgoingHttpHeaders | readonly OutgoingHttpHeader[] | undefined): void {
-  if (headers === undefined || headers === null) return;
-  if (Array.isArray(headers)) {
-    if (headers.length > 0 && Array.isArray(headers[0])) {
-      for (const pair of headers as unknown as [string, string][]) res.setHeader(pair[0], pair[1]);
-    } else {
-      for (let i = 0; i + 1 < headers.length; i += 2) res.setHeader(String(headers[i]), headers[i + 1] as string);
-    }
-    return;
-  }
-  for (const name of Object.keys(headers)) {
-    const value = (headers as OutgoingHttpHeaders)[name];
-    if (value !== undefined) res.setHeader(name, value);
-  }
-}
-
-function toBuffer(chunk: unknown, encoding: BufferEncoding | undefined): Buffer {
-  if (typeof chunk === "string") return Buffer.from(chunk, encoding ?? "utf8");
-  if (Buffer.isBuffer(chunk)) return chunk;
-  const view = chunk as ArrayBufferView;
-  return Buffer.from(view.buffer, view.byteOffset, view.byteLength);
-}
-
 /** Installs the capture on `res` (a GET response not yet started). */
 export function captureResponse(res: Response, handler: CaptureHandler): void {
   const originalWriteHead = res.writeHead;
@@ -84,7 +62,7 @@ export function captureResponse(res: Response, handler: CaptureHandler): void {
   };
 
   const append = (chunk: unknown, encoding: BufferEncoding | undefined): void => {
-    const buffer = toBuffer(chunk, encoding);
+    const buffer = chunkToBuffer(chunk, encoding);
     bytes += buffer.length;
     if (bytes > limit) {
       mode = PASS;
