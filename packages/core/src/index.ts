@@ -72,7 +72,7 @@ export { FIRST_PARTY_POLICIES, loadPlugin, resolvePlugin } from "./plugins/load-
 export { compileTemplate } from "./expressions/compile-template.js";
 export type { Template } from "./expressions/compile-template.js";
 export { parseByteSize } from "./policies/request-size.js";
-export { applyHeaderArgument, chunkToBuffer } from "./server/response-writes.js";
+export { applyHeaderArgument, chunkToBuffer, endArguments, setLengthOfSingleEnd } from "./server/response-writes.js";
 
 // Requests
 export type { Consumer, RequestState } from "./request-state.js";

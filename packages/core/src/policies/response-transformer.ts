@@ -16,7 +16,7 @@ import { ConfigError, type ConfigProblem } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { definePolicy } from "../pipeline/define.js";
 import { HOP_BY_HOP } from "../proxy/forwarded-headers.js";
-import { applyHeaderArgument, chunkToBuffer } from "../server/response-writes.js";
+import { applyHeaderArgument, chunkToBuffer, endArguments, setLengthOfSingleEnd } from "../server/response-writes.js";
 import { evaluateEgValue } from "./eg-value.js";
 import { isHeaderValue } from "./headers.js";
 import {
@@ -168,22 +168,11 @@ function wrapBody(req: Request, res: Response, headerEdits: HeaderEdits | undefi
     return true;
   }
 
-  function end(this: unknown, chunk?: unknown, encoding?: unknown, callback?: unknown): Response {
-    if (typeof chunk === "function") {
-      callback = chunk;
-      chunk = undefined;
-      encoding = undefined;
-    } else if (typeof encoding === "function") {
-      callback = encoding;
-      encoding = undefined;
-    }
+  function end(this: unknown, ...args: unknown[]): Response {
+    const { chunk, encoding, callback } = endArguments(args[0], args[1], args[2]);
     if (mode === UNDECIDED) {
-      // Node derives Content-Length from a single end(chunk) only when it writes the head itself.
-      const code = res.statusCode;
-      if (chunk !== undefined && chunk !== null && code !== 204 && code !== 304 && !res.hasHeader("content-length") && !res.hasHeader("transfer-encoding")) {
-        res.setHeader("content-length", typeof chunk === "string" ? Buffer.byteLength(chunk, (encoding as BufferEncoding | undefined) ?? "utf8") : (chunk as ArrayBufferView).byteLength);
-      }
-      res.writeHead(code);
+      setLengthOfSingleEnd(res, chunk, encoding);
+      res.writeHead(res.statusCode);
     }
     if (mode !== HOLD) return originalEnd.call(res, chunk, encoding, callback);
     if (chunk !== undefined && chunk !== null) {

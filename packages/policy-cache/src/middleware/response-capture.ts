@@ -12,7 +12,7 @@
  */
 import type { Response } from "express";
 import type { OutgoingHttpHeaders } from "node:http";
-import { applyHeaderArgument, chunkToBuffer } from "@turnpike/core";
+import { applyHeaderArgument, chunkToBuffer, endArguments, setLengthOfSingleEnd } from "@turnpike/core";
 import type { HeaderMap } from "../http/storage-plan.js";
 
 /** What to do with a response, decided when its headers are written. */
@@ -121,22 +121,11 @@ export function captureResponse(res: Response, handler: CaptureHandler): void {
     return (originalWrite as (...args: unknown[]) => boolean).call(res, chunk, encoding, callback);
   }
 
-  function end(this: unknown, chunk?: unknown, encoding?: unknown, callback?: unknown): Response {
-    if (typeof chunk === "function") {
-      callback = chunk;
-      chunk = undefined;
-      encoding = undefined;
-    } else if (typeof encoding === "function") {
-      callback = encoding;
-      encoding = undefined;
-    }
+  function end(this: unknown, ...args: unknown[]): Response {
+    const { chunk, encoding, callback } = endArguments(args[0], args[1], args[2]);
     if (mode === UNDECIDED) {
-      // Node would derive Content-Length from a single end(chunk); deciding first loses that, so set it.
-      const status = res.statusCode;
-      if (chunk !== undefined && chunk !== null && status !== 204 && status !== 304 && !res.hasHeader("content-length") && !res.hasHeader("transfer-encoding")) {
-        res.setHeader("content-length", typeof chunk === "string" ? Buffer.byteLength(chunk, (encoding as BufferEncoding | undefined) ?? "utf8") : (chunk as ArrayBufferView).byteLength);
-      }
-      res.writeHead(status);
+      setLengthOfSingleEnd(res, chunk, encoding);
+      res.writeHead(res.statusCode);
     }
     if (mode === REPLACE) return (originalEnd as (...args: unknown[]) => Response).call(res, replacement, undefined, callback);
     if (mode === CAPTURE && chunk !== undefined && chunk !== null) append(chunk, encoding as BufferEncoding | undefined);
