@@ -1,20 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { checkConfig, createGateway, silentLogger, type ConfigError, type Gateway } from "@turnpike/core";
+import { createGateway, silentLogger, type Gateway } from "@turnpike/core";
 import { startUpstream, writeConfig, type TestUpstream } from "@turnpike/testing";
 import { corsPolicy } from "../../src/policies/cors.js";
 import { send } from "../proxy/http-client.js";
+import { stepProblems } from "./support.js";
+
+const loadProblems = (options: Record<string, unknown>, endpoint?: Record<string, unknown>) => stepProblems("cors", options, endpoint);
 
 const APP = "https://app.example.com";
 const EVIL = "https://evil.example.net";
 
 function preflight(origin: string, extra: Record<string, string> = {}): Record<string, string> {
   return { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type", ...extra };
-}
-
-/** The problems `turnpike validate` would report for a cors step with `options`. */
-async function loadProblems(options: Record<string, unknown>, endpoint: Record<string, unknown> = { paths: ["/*"] }): Promise<ConfigError["problems"]> {
-  const config = { apiEndpoints: { all: endpoint }, pipelines: { p: { apiEndpoints: ["all"], policies: [{ cors: options }, { terminate: { statusCode: 200 } }] } } };
-  return (await checkConfig(config)).problems;
 }
 
 describe("cors", () => {

@@ -1,29 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { checkConfig, createGateway, definePolicy, silentLogger, type ConfigError, type Gateway } from "@turnpike/core";
+import { createGateway, silentLogger, type Gateway } from "@turnpike/core";
 import { startUpstream, type TestUpstream } from "@turnpike/testing";
 import { headersPolicy } from "../../src/policies/headers.js";
 import { send } from "../proxy/http-client.js";
+import { stepProblems, testAuthPolicy } from "./support.js";
 
-// Stands in for an auth policy: `x-test-as: <id>` authenticates the request as that consumer.
-const testAuth = definePolicy({
-  name: "test-auth",
-  schema: { type: "object", properties: {} },
-  create: () =>
-    function testAuth(req, res, next) {
-      const id = req.headers["x-test-as"];
-      delete req.headers["x-test-as"];
-      if (typeof id === "string") {
-        res.locals.turnpike.consumer = { id, username: "alice", type: "user", scopes: ["read", "write"], claims: { note: "line one\r\nInjected: yes", plan: "gold" } };
-      }
-      next();
-    },
-});
-
-/** The problems `turnpike validate` would report for a headers step written `entry`. */
-async function loadProblems(entry: unknown): Promise<ConfigError["problems"]> {
-  const config = { apiEndpoints: { all: { paths: ["/*"] } }, pipelines: { p: { apiEndpoints: ["all"], policies: [{ headers: entry }, { terminate: { statusCode: 200 } }] } } };
-  return (await checkConfig(config)).problems;
-}
+const testAuth = testAuthPolicy({ scopes: ["read", "write"], claims: { note: "line one\r\nInjected: yes", plan: "gold" } });
+const loadProblems = (entry: unknown) => stepProblems("headers", entry);
 
 describe("headers", () => {
   let upstream: TestUpstream;

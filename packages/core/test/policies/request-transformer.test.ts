@@ -1,38 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { ConfigError, createGateway, definePolicy, silentLogger, type Gateway } from "@turnpike/core";
+import { createGateway, silentLogger, type Gateway } from "@turnpike/core";
 import { startUpstream, type TestUpstream } from "@turnpike/testing";
 import http from "node:http";
 import { requestTransformerPolicy } from "../../src/policies/request-transformer.js";
 import { send } from "../proxy/http-client.js";
+import { stepProblems, testAuthPolicy } from "./support.js";
 
-// Stands in for an auth policy: `x-test-as: <id>` authenticates the request as that consumer.
-const testAuth = definePolicy({
-  name: "test-auth",
-  schema: { type: "object", properties: {} },
-  create: () =>
-    function testAuth(req, res, next) {
-      const id = req.headers["x-test-as"];
-      delete req.headers["x-test-as"];
-      if (typeof id === "string") res.locals.turnpike.consumer = { id, username: "alice", type: "user", scopes: [] };
-      next();
-    },
-});
-
-/** The problems loading a request-transformer step with `options` reports. */
-async function loadProblems(options: unknown): Promise<ConfigError["problems"]> {
-  try {
-    const gw = await createGateway({
-      logger: silentLogger,
-      policies: [requestTransformerPolicy],
-      config: { apiEndpoints: { all: { paths: ["/*"] } }, pipelines: { p: { apiEndpoints: ["all"], policies: [{ "request-transformer": options }, { terminate: { statusCode: 200 } }] } } },
-    });
-    await gw.close();
-    return [];
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    return err.problems;
-  }
-}
+const testAuth = testAuthPolicy();
+const loadProblems = (options: unknown) => stepProblems("request-transformer", options);
 
 /** Sends a body in two chunks without Content-Length (chunked transfer coding). */
 function sendChunked(url: string, path: string, headers: Record<string, string>, parts: string[]): Promise<{ status: number; body: string }> {

@@ -1,30 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { ConfigError, createGateway, silentLogger, type Gateway } from "@turnpike/core";
+import { createGateway, silentLogger, type Gateway } from "@turnpike/core";
 import { startUpstream, type TestUpstream } from "@turnpike/testing";
 import { gunzipSync, gzipSync } from "node:zlib";
 import http from "node:http";
 import { responseTransformerPolicy } from "../../src/policies/response-transformer.js";
 import { send } from "../proxy/http-client.js";
+import { stepProblems } from "./support.js";
+
+const loadProblems = (options: unknown) => stepProblems("response-transformer", options);
 
 const BIG = JSON.stringify({ secret: 1, pad: "x".repeat(4096) });
 const JSON_BODY = JSON.stringify({ id: 1, secret: "s", user: { password: "p", name: "n" } });
 const GZIPPED = gzipSync(JSON_BODY);
-
-/** The problems loading a response-transformer step with `options` reports. */
-async function loadProblems(options: unknown): Promise<ConfigError["problems"]> {
-  try {
-    const gw = await createGateway({
-      logger: silentLogger,
-      policies: [responseTransformerPolicy],
-      config: { apiEndpoints: { all: { paths: ["/*"] } }, pipelines: { p: { apiEndpoints: ["all"], policies: [{ "response-transformer": options }, { terminate: { statusCode: 200 } }] } } },
-    });
-    await gw.close();
-    return [];
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    return err.problems;
-  }
-}
 
 /** GET returning the raw body bytes. */
 function getRaw(url: string, path: string, method = "GET"): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
