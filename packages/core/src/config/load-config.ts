@@ -75,14 +75,22 @@ export function parseConfig(document: unknown, options: LoadConfigOptions & { so
 export async function loadConfig(input: string | object, options: LoadConfigOptions = {}): Promise<GatewayConfig> {
   if (typeof input !== "string") return parseConfig(input, options);
   const source = path.resolve(input);
+  const { document, warnings } = await readConfigFile(source, options.env);
+  const config = parseConfig(document, { ...options, source });
+  config.warnings.unshift(...warnings);
+  return config;
+}
+
+/**
+ * Reads and parses a configuration file (after `${VAR}` substitution), without validating it.
+ * @throws ConfigError when the file cannot be read or has syntax errors.
+ */
+export async function readConfigFile(source: string, env?: NodeJS.ProcessEnv): Promise<{ document: unknown; warnings: string[] }> {
   let text: string;
   try {
     text = await readFile(source, "utf8");
   } catch (err) {
     throw new ConfigError([{ path: "", message: `cannot read ${source}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }]);
   }
-  const { document, warnings } = parseConfigText(text, source, options.env);
-  const config = parseConfig(document, { ...options, source });
-  config.warnings.unshift(...warnings);
-  return config;
+  return parseConfigText(text, source, env);
 }

@@ -9,7 +9,6 @@
  */
 import type { Request, Response } from "express";
 import cors, { type CorsOptions as CorsPackageOptions } from "cors";
-import type { ServerResponse } from "node:http";
 import { joinPath } from "../config/schema-validator.js";
 import { ConfigError, type ConfigProblem } from "../errors.js";
 import { definePolicy, type PolicyContext } from "../pipeline/define.js";
@@ -139,16 +138,6 @@ function warnAboutUnroutablePreflights(ctx: PolicyContext): void {
   }
 }
 
-function mergeVary(res: ServerResponse, ours: readonly string[]): void {
-  const current = res.getHeader("vary");
-  const text = Array.isArray(current) ? current.join(",") : current === undefined ? "" : String(current);
-  const tokens = text.split(",").map((t) => t.trim()).filter((t) => t !== "");
-  if (tokens.includes("*")) return;
-  const lower = new Set(tokens.map((t) => t.toLowerCase()));
-  for (const token of ours) if (!lower.has(token.toLowerCase())) tokens.push(token);
-  res.setHeader("vary", tokens.join(", "));
-}
-
 const DECIDING_HEADERS = ["access-control-allow-origin", "access-control-allow-credentials"];
 
 /**
@@ -166,7 +155,8 @@ function keepCorsDecision(res: Response): void {
   res.writeHead = function corsWriteHead(this: Response, ...args: unknown[]) {
     if (!this.headersSent) {
       for (const name of DECIDING_HEADERS) if (!decided.includes(name)) this.removeHeader(name);
-      if (ours.length > 0) mergeVary(this, ours);
+      // Express's res.vary appends to the upstream's Vary without repeating a field (and keeps `*`).
+      if (ours.length > 0) this.vary(ours.join(", "));
     }
     return (writeHead as (...a: unknown[]) => Response).apply(this, args);
   } as Response["writeHead"];

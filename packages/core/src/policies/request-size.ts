@@ -25,7 +25,8 @@ export function parseByteSize(value: number | string): number | undefined {
   return Math.floor(Number(m[1]) * UNITS[(m[2] ?? "b").toLowerCase()]!);
 }
 
-function tooLarge(res: Response, limit: number): GatewayError {
+/** The 413 for a body over `limit`; the connection closes after the answer. */
+export function payloadTooLarge(res: Response, limit: number): GatewayError {
   // The unread rest of the body is not drained: the connection closes after the answer.
   res.setHeader("connection", "close");
   return new GatewayError("PAYLOAD_TOO_LARGE", `The request body is larger than ${limit} bytes`);
@@ -41,7 +42,7 @@ class ByteLimit extends Transform {
   }
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.seen += chunk.length;
-    if (this.seen > this.limit) callback(tooLarge(this.res, this.limit));
+    if (this.seen > this.limit) callback(payloadTooLarge(this.res, this.limit));
     else callback(null, chunk);
   }
 }
@@ -64,7 +65,7 @@ export const requestSizePolicy = definePolicy<RequestSizeOptions>({
       const declared = req.headers["content-length"];
       if (declared !== undefined) {
         // Node's parser guarantees a valid, single Content-Length: the body cannot exceed it.
-        return Number(declared) > limit ? next(tooLarge(res, limit)) : next();
+        return Number(declared) > limit ? next(payloadTooLarge(res, limit)) : next();
       }
       if (req.headers["transfer-encoding"] === undefined) return next();
       const state = res.locals.turnpike;

@@ -11,28 +11,23 @@
  */
 import type { Request, Response } from "express";
 import type { OutgoingHttpHeaders } from "node:http";
-import { joinPath } from "../config/schema-validator.js";
-import { ConfigError, type ConfigProblem } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { definePolicy } from "../pipeline/define.js";
 import { HOP_BY_HOP } from "../proxy/forwarded-headers.js";
 import { applyHeaderArgument, chunkToBuffer, endArguments, setLengthOfSingleEnd } from "../server/response-writes.js";
-import { evaluateEgValue } from "./eg-value.js";
-import { isHeaderValue } from "./headers.js";
+import { applyHeaderEdits, RESPONSE_HEADERS, type HeaderEdits } from "./header-edits.js";
 import {
   applyJsonEdits,
-  compileBodyEdits,
-  compileHeaderEdits,
-  compileMaxBodySize,
+  compileTransformer,
   isJsonObject,
   isJsonType,
+  isUtf8Charset,
   parseJson,
   parseMediaType,
   transformerSchema,
   type BodyEdits,
-  type HeaderEdits,
   type TransformerOptions,
-} from "./request-transformer.js";
+} from "./transformer-edits.js";
 
 const GATEWAY_MANAGED: Record<string, string> = {
   "content-length": "the body's framing is the gateway's (it is recomputed when the body is transformed)",
@@ -53,21 +48,6 @@ export function reservedResponseHeaderReason(name: string): string | undefined {
 // A transformed body is another representation: validators and digests of the upstream's would lie.
 const REPRESENTATION_HEADERS = ["etag", "content-md5", "digest", "content-digest", "repr-digest"];
 
-function transformResponseHeaders(req: Request, res: Response, edits: HeaderEdits, logger: Logger): void {
-  for (const header of edits.add) {
-    const value = evaluateEgValue(header, req, res);
-    if (value === "") {
-      res.removeHeader(header.name);
-    } else if (!isHeaderValue(value)) {
-      res.removeHeader(header.name);
-      logger.warn("response header %s not sent: its value contains characters not allowed in a header (request %s)", header.name, res.locals.turnpike?.requestId);
-    } else {
-      res.setHeader(header.name, value);
-    }
-  }
-  for (const name of edits.remove) res.removeHeader(name);
-}
-
 /** Whether a response with these headers may have its body transformed. */
 function transformable(req: Request, res: Response, status: number, limit: number): boolean {
   if (req.method === "HEAD" || status < 200 || status === 204 || status === 304) return false;
@@ -75,7 +55,7 @@ function transformable(req: Request, res: Response, status: number, limit: numbe
   if (encoding !== undefined && String(encoding).trim().toLowerCase() !== "identity") return false;
   const media = parseMediaType(res.getHeader("content-type") as string | undefined);
   if (media === undefined || !isJsonType(media.type)) return false;
-  if (media.charset !== undefined && media.charset !== "utf-8" && media.charset !== "utf8") return false;
+  if (!isUtf8Charset(media)) return false;
   const declared = res.getHeader("content-length");
   return declared === undefined || (Number(declared) > 0 && Number(declared) <= limit);
 }
@@ -87,11 +67,11 @@ function wrapHeaders(req: Request, res: Response, edits: HeaderEdits, logger: Lo
     if (!this.headersSent) {
       if (typeof reason === "string") {
         applyHeaderArgument(this, headers as OutgoingHttpHeaders | undefined);
-        transformResponseHeaders(req, this, edits, logger);
+        applyHeaderEdits(edits, req, this, RESPONSE_HEADERS, logger);
         return writeHead.call(this, statusCode, reason);
       }
       applyHeaderArgument(this, reason as OutgoingHttpHeaders | undefined);
-      transformResponseHeaders(req, this, edits, logger);
+      applyHeaderEdits(edits, req, this, RESPONSE_HEADERS, logger);
       return writeHead.call(this, statusCode);
     }
     return writeHead.call(this, statusCode, reason, headers);
@@ -141,7 +121,7 @@ function wrapBody(req: Request, res: Response, headerEdits: HeaderEdits | undefi
     if (typeof reason === "string") phrase = reason;
     else headerArgument = reason;
     applyHeaderArgument(res, headerArgument as OutgoingHttpHeaders | undefined);
-    if (headerEdits) transformResponseHeaders(req, res, headerEdits, logger);
+    if (headerEdits) applyHeaderEdits(headerEdits, req, res, RESPONSE_HEADERS, logger);
     status = statusCode;
     if (!transformable(req, res, statusCode, limit)) {
       mode = PASS;
@@ -215,11 +195,7 @@ export const responseTransformerPolicy = definePolicy<TransformerOptions>({
   description: "Adds and removes response headers and JSON body properties before the response reaches the client.",
   schema: transformerSchema("response"),
   create(options, ctx) {
-    const problems: ConfigProblem[] = [];
-    const headers = options.headers && compileHeaderEdits(options.headers, joinPath(ctx.path, "headers"), ctx, reservedResponseHeaderReason, problems);
-    const body = options.body && compileBodyEdits(options.body, joinPath(ctx.path, "body"), ctx, problems);
-    const limit = compileMaxBodySize(options, ctx, problems);
-    if (problems.length > 0) throw new ConfigError(problems);
+    const { headers, body, limit } = compileTransformer(options, ctx, reservedResponseHeaderReason);
     const logger = ctx.logger;
     if (body === undefined) {
       return function responseHeadersTransformer(req, res, next) {

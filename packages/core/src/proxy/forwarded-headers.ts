@@ -29,7 +29,8 @@ export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   "http2-settings",
 ]);
 
-const FORWARDING = new Set(["x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port", "forwarded", "x-real-ip"]);
+/** Forwarding headers: the gateway decides them (per `xfwd` and `trustProxy`), never a client. */
+export const FORWARDING_HEADERS: ReadonlySet<string> = new Set(["x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port", "forwarded", "x-real-ip"]);
 
 /** True for client-supplied identity headers that must never reach an upstream. */
 export function isIdentityHeader(name: string): boolean {
@@ -93,7 +94,7 @@ export function buildUpstreamHeaders(headers: IncomingHttpHeaders, facts: Forwar
     }
     if (named !== undefined && named.has(name)) continue;
     if (name === "host" || name === "x-request-id") continue;
-    if (FORWARDING.has(name)) {
+    if (FORWARDING_HEADERS.has(name)) {
       if (!facts.peerTrusted) continue;
       // From a trusted peer these are kept; the three the gateway maintains are rebuilt below.
       if (facts.xfwd && (name === "x-forwarded-for" || name === "x-forwarded-proto" || name === "x-forwarded-host")) continue;

@@ -3,9 +3,8 @@
  * load and compile as start-up (plugins loaded, every policy's options validated and built), so a file
  * that passes here starts; nothing listens and no connection is opened.
  */
-import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { loadConfig, parseConfigText, type LoadConfigOptions } from "../config/load-config.js";
+import { parseConfig, readConfigFile, type LoadConfigOptions } from "../config/load-config.js";
 import type { GatewayConfig } from "../config/model.js";
 import { ConfigError, type ConfigProblem } from "../errors.js";
 import { silentLogger, type Logger } from "../logger.js";
@@ -35,9 +34,22 @@ function topLevelKey(problemPath: string): string {
 
 /** Loads and compiles a configuration, reporting every problem instead of throwing. */
 export async function checkConfig(input: string | object, options: LoadConfigOptions & { logger?: Logger } = {}): Promise<CheckResult> {
+  // Read once: later rounds validate the same document without some sections.
+  let document: unknown = input;
+  let fileWarnings: string[] = [];
+  const source = typeof input === "string" ? path.resolve(input) : undefined;
+  if (source !== undefined) {
+    try {
+      ({ document, warnings: fileWarnings } = await readConfigFile(source, options.env));
+    } catch (err) {
+      if (err instanceof ConfigError) return { problems: [...err.problems], warnings: [] };
+      throw err;
+    }
+  }
+  const parseOptions = { ...options, ...(source !== undefined ? { source } : {}) };
   const problems: ConfigProblem[] = [];
   const pruned = new Set<string>();
-  let config: GatewayConfig | ConfigError = await loadWithout(input, options, pruned);
+  let config = parseWithout(document, parseOptions, pruned);
   // Each round drops the sections the last one found problems in; schema problems come before the
   // cross-checks, so a section can fail in a later round than another. Bounded by the section count.
   while (config instanceof ConfigError) {
@@ -45,26 +57,22 @@ export async function checkConfig(input: string | object, options: LoadConfigOpt
     const sections = config.problems.map((p) => topLevelKey(p.path));
     if (!sections.every((key) => SECTIONS_POLICIES_IGNORE.has(key) && !pruned.has(key))) return { problems, warnings: [] };
     for (const key of sections) pruned.add(key);
-    config = await loadWithout(input, options, pruned);
+    config = parseWithout(document, parseOptions, pruned);
   }
+  config.warnings.unshift(...fileWarnings);
   const compiled = await compileProblems(config, options);
   return { problems: [...problems, ...compiled.problems], warnings: compiled.warnings };
 }
 
 /** The configuration without the `pruned` sections, or the problems that stop it from loading. */
-async function loadWithout(input: string | object, options: LoadConfigOptions, pruned: Set<string>): Promise<GatewayConfig | ConfigError> {
+function parseWithout(document: unknown, options: LoadConfigOptions & { source?: string }, pruned: Set<string>): GatewayConfig | ConfigError {
+  let rest = document;
+  if (pruned.size > 0) {
+    rest = { ...(document as Record<string, unknown>) };
+    for (const key of pruned) delete (rest as Record<string, unknown>)[key];
+  }
   try {
-    if (pruned.size === 0) return await loadConfig(input, options);
-    let document: unknown = input;
-    let baseDir = options.baseDir;
-    if (typeof input === "string") {
-      const source = path.resolve(input);
-      document = parseConfigText(await readFile(source, "utf8"), source, options.env).document;
-      baseDir = path.dirname(source);
-    }
-    const rest = { ...(document as Record<string, unknown>) };
-    for (const key of pruned) delete rest[key];
-    return await loadConfig(rest, { ...options, ...(baseDir !== undefined ? { baseDir } : {}) });
+    return parseConfig(rest, options);
   } catch (err) {
     if (err instanceof ConfigError) return err;
     throw err;

@@ -3,10 +3,10 @@
  * same consumers and credentials.
  *
  * It uses the gateway's one client (`ctx.stores.redis`, commands bounded by `redis.commandTimeout`) and
- * opens no connection of its own. Batches run as one Lua script that checks the version and applies
- * every mutation atomically (no WATCH: that is connection state, and the client is shared). Other
- * instances' writes are noticed by polling the version key, which every commit increments; a poll costs
- * one GET, and unlike pub/sub it cannot miss a change across a reconnect.
+ * opens no connection of its own. Batches run as one Lua script (defined once, run by its SHA) that
+ * checks the version and applies every mutation atomically (no WATCH: that is connection state, and the
+ * client is shared). Other instances' writes are noticed by polling the version key, which every commit
+ * increments; a poll costs one GET, and unlike pub/sub it cannot miss a change across a reconnect.
  *
  * Durability is Redis's: configure `appendonly yes` (and `appendfsync`) for writes to survive a crash.
  */
@@ -45,9 +45,24 @@ end
 return redis.call('INCR', KEYS[1])
 `;
 
+type CommitClient = RedisBackendOptions["redis"] & {
+  turnpikeConsumersCommit(versionKey: string, expected: string, prefix: string, ops: string): Promise<number>;
+};
+
+/**
+ * Defines the commit script on the client once: ioredis then runs it by its SHA (EVALSHA) rather than
+ * sending and compiling its text on every commit, and loads it again by itself after a Redis restart.
+ */
+function commitClient(redis: RedisBackendOptions["redis"]): CommitClient {
+  const client = redis as CommitClient;
+  if (typeof client.turnpikeConsumersCommit !== "function") redis.defineCommand("turnpikeConsumersCommit", { numberOfKeys: 1, lua: COMMIT_SCRIPT });
+  return client;
+}
+
 /** Creates a Redis backend on the gateway's client. */
 export function createRedisBackend(options: RedisBackendOptions): KvBackend {
   const { redis } = options;
+  const commands = commitClient(redis);
   const prefix = `${options.prefix}consumers:`;
   const versionKey = `${prefix}version`;
   const k = (key: string): string => prefix + key;
@@ -73,7 +88,7 @@ export function createRedisBackend(options: RedisBackendOptions): KvBackend {
     zrange: (key, offset, count) => (count <= 0 ? Promise.resolve([]) : redis.zrange(k(key), offset, offset + count - 1)),
     zcard: (key) => redis.zcard(k(key)),
     async commit(expected, ops) {
-      const result = (await redis.eval(COMMIT_SCRIPT, 1, versionKey, String(expected), prefix, JSON.stringify(ops))) as number;
+      const result = await commands.turnpikeConsumersCommit(versionKey, String(expected), prefix, JSON.stringify(ops));
       if (result === -1) return false;
       // Our own commit is reported in-process by the directory; do not report it again from the poll.
       if (lastSeen !== undefined && (lastSeen ?? "0") === String(result - 1)) lastSeen = String(result);
