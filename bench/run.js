@@ -20,13 +20,16 @@ const PATH = process.env.BENCH_PATH ?? "/small";
 const KEY = "bench-key-id:bench-key-secret";
 
 const consumers = `consumers:\n  - username: bench\n    credentials:\n      - { type: key-auth, keyId: bench-key-id, keySecret: bench-key-secret }\n`;
-const head = (port, up) => `http: { port: ${port}, host: 127.0.0.1 }\napiEndpoints: { all: { paths: ["/*"] } }\nserviceEndpoints: { upstream: { url: "http://127.0.0.1:${up}" } }\n`;
+const head = (port, up) =>
+  `http: { port: ${port}, host: 127.0.0.1 }\napiEndpoints: { all: { paths: ["/*"] } }\nserviceEndpoints: { upstream: { url: "http://127.0.0.1:${up}" } }\n`;
 const CONFIGS = {
   proxy: (p, u) => `${head(p, u)}pipelines: { bench: { apiEndpoints: [all], policies: [ { proxy: { serviceEndpoint: upstream } } ] } }\n`,
-  keyauth: (p, u) => `${head(p, u)}${consumers}pipelines: { bench: { apiEndpoints: [all], policies: [ { key-auth: {} }, { proxy: { serviceEndpoint: upstream } } ] } }\n`,
+  keyauth: (p, u) =>
+    `${head(p, u)}${consumers}pipelines: { bench: { apiEndpoints: [all], policies: [ { key-auth: {} }, { proxy: { serviceEndpoint: upstream } } ] } }\n`,
   policies: (p, u) =>
     `${head(p, u)}${consumers}pipelines: { bench: { apiEndpoints: [all], policies: [ { key-auth: {} }, { rate-limit: { max: 100000000, windowMs: 60000, rateLimitBy: "\${req.user.id}" } }, { proxy: { serviceEndpoint: upstream } } ] } }\n`,
-  cache: (p, u) => `${head(p, u)}pipelines: { bench: { apiEndpoints: [all], policies: [ { cache: { ttl: 60 } }, { proxy: { serviceEndpoint: upstream } } ] } }\n`,
+  cache: (p, u) =>
+    `${head(p, u)}pipelines: { bench: { apiEndpoints: [all], policies: [ { cache: { ttl: 60 } }, { proxy: { serviceEndpoint: upstream } } ] } }\n`,
 };
 
 function has(cmd) {
@@ -41,7 +44,10 @@ const onCpu = (cpu, cmd, args) => (pin ? ["taskset", ["-c", String(cpu), cmd, ..
 
 function start(cpu, cmd, args, ready) {
   const [bin, argv] = onCpu(cpu, cmd, args);
-  const child = spawn(bin, argv, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NODE_ENV: "production", TURNPIKE_LOG_LEVEL: "warn" } });
+  const child = spawn(bin, argv, {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, NODE_ENV: "production", TURNPIKE_LOG_LEVEL: "warn" },
+  });
   let out = "";
   return new Promise((resolve, reject) => {
     const onData = (d) => {
@@ -87,7 +93,12 @@ try {
     const before = wrk(upstream.url + PATH, 2).rps;
     const file = path.join(work, `${target}.yml`);
     writeFileSync(file, CONFIGS[target](0, upPort));
-    const gateway = await start(0, process.execPath, [path.join(root, "packages", "cli", "dist", "bin.js"), "start", "-c", file, "--no-watch"], /gateway listening on (\S+)/);
+    const gateway = await start(
+      0,
+      process.execPath,
+      [path.join(root, "packages", "cli", "dist", "bin.js"), "start", "-c", file, "--no-watch"],
+      /gateway listening on (\S+)/,
+    );
     wrk(gateway.url + PATH, WARMUP);
     const result = wrk(gateway.url + PATH, DURATION);
     await stop(gateway.child);
@@ -101,8 +112,12 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 
-console.log(`\nwrk -t1 -c${CONNS}, ${DURATION}s, GET ${PATH}${pin ? ", gateway on CPU 0, upstream + wrk on CPU 1" : ""}; node ${process.version}\n`);
+console.log(
+  `\nwrk -t1 -c${CONNS}, ${DURATION}s, GET ${PATH}${pin ? ", gateway on CPU 0, upstream + wrk on CPU 1" : ""}; node ${process.version}\n`,
+);
 console.log("target     req/s    direct req/s  vs direct  p50      p99      errors");
 for (const r of rows) {
-  console.log(`${r.target.padEnd(9)}  ${r.rps.toFixed(0).padStart(6)}   ${r.direct.toFixed(0).padStart(12)}  ${r.ratio.toFixed(2).padStart(9)}  ${r.p50.padEnd(7)}  ${r.p99.padEnd(7)}  ${r.errors}`);
+  console.log(
+    `${r.target.padEnd(9)}  ${r.rps.toFixed(0).padStart(6)}   ${r.direct.toFixed(0).padStart(12)}  ${r.ratio.toFixed(2).padStart(9)}  ${r.p50.padEnd(7)}  ${r.p99.padEnd(7)}  ${r.errors}`,
+  );
 }

@@ -1,7 +1,9 @@
 // The benchmark's upstream: precomputed JSON bodies, like ../shared/bench's, so numbers compare.
 import http from "node:http";
 
-const small = Buffer.from(JSON.stringify({ ok: true, service: "bench-upstream", items: [1, 2, 3], note: "a small JSON body" }).padEnd(98, " "));
+const small = Buffer.from(
+  JSON.stringify({ ok: true, service: "bench-upstream", items: [1, 2, 3], note: "a small JSON body" }).padEnd(98, " "),
+);
 const big = Buffer.from(JSON.stringify({ data: "x".repeat(16384 - 12) }));
 
 const server = http.createServer((req, res) => {

@@ -23,10 +23,13 @@ export async function renderReference() {
     if (!s) return "";
     if (s.enum) return s.enum.map((v) => `\`${JSON.stringify(v)}\``).join(" \\| ");
     if (s.anyOf) return s.anyOf.map(type).join(" \\| ");
-    const t = Array.isArray(s.type) ? s.type.join(" \\| ") : s.type ?? "";
+    const t = Array.isArray(s.type) ? s.type.join(" \\| ") : (s.type ?? "");
     return t === "array" && s.items ? `array of ${type(s.items)}` : t;
   };
-  const cell = (text) => String(text ?? "").replace(/\|/g, "\\|").replace(/\n/g, " ");
+  const cell = (text) =>
+    String(text ?? "")
+      .replace(/\|/g, "\\|")
+      .replace(/\n/g, " ");
   const table = (properties, required = []) => {
     const rows = Object.entries(properties ?? {}).map(([name, s]) => {
       const def = s.default === undefined ? "" : `\`${JSON.stringify(s.default)}\``;
@@ -48,7 +51,8 @@ export async function renderReference() {
   const schema = core.gatewayConfigSchema;
   out.push(table(schema.properties), "");
   for (const [key, s] of Object.entries(schema.properties)) {
-    if (s.properties && Object.keys(s.properties).length > 0) out.push(`### \`${key}\``, "", cell(s.description), "", table(s.properties, s.required), "");
+    if (s.properties && Object.keys(s.properties).length > 0)
+      out.push(`### \`${key}\``, "", cell(s.description), "", table(s.properties, s.required), "");
   }
   const nested = [
     ["apiEndpoints.<name>", schema.properties.apiEndpoints.additionalProperties.anyOf[0]],
@@ -60,13 +64,26 @@ export async function renderReference() {
   for (const [key, s] of nested) out.push(`### \`${key}\``, "", table(s.properties, s.required), "");
   out.push("## Policies", "");
   for (const policy of policies.sort((a, b) => a.name.localeCompare(b.name))) {
-    out.push(`### \`${policy.name}\``, "", `${policy.description ?? ""}${policy.package ? ` (from \`${policy.package}\`)` : " (built in)"}`, "");
+    out.push(
+      `### \`${policy.name}\``,
+      "",
+      `${policy.description ?? ""}${policy.package ? ` (from \`${policy.package}\`)` : " (built in)"}`,
+      "",
+    );
     out.push(table(policy.schema.properties, policy.schema.required), "");
   }
   out.push("## Conditions", "", "Used as `condition: { name, ...options }` in a policy step.", "");
   for (const condition of core.builtinConditions) {
     const props = condition.schema.properties ?? {};
-    out.push(`- \`${condition.name}\`${Object.keys(props).length ? `: ${Object.entries(props).map(([n, s]) => `\`${n}\` (${cell(s.description)})`).join(", ")}` : ""}`);
+    out.push(
+      `- \`${condition.name}\`${
+        Object.keys(props).length
+          ? `: ${Object.entries(props)
+              .map(([n, s]) => `\`${n}\` (${cell(s.description)})`)
+              .join(", ")}`
+          : ""
+      }`,
+    );
   }
   return `${out.join("\n")}\n`;
 }

@@ -21,7 +21,11 @@ describe("require-header policy", () => {
 
   it("accepts only the listed values, and forwards the value upstream under another name", async () => {
     upstream = await startUpstream();
-    gw = await createPolicyApp(requireHeader, { header: "Accept-Version", values: ["1", "2"], forwardAs: "x-api-version" }, { upstream: upstream.url });
+    gw = await createPolicyApp(
+      requireHeader,
+      { header: "Accept-Version", values: ["1", "2"], forwardAs: "x-api-version" },
+      { upstream: upstream.url },
+    );
     await request(gw.app).get("/items").set("accept-version", "3").expect(400);
     await request(gw.app).get("/items").set("accept-version", "2").expect(200);
     expect(upstream.requests).toHaveLength(1);

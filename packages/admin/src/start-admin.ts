@@ -36,7 +36,15 @@ export async function startAdmin(gateway: Gateway): Promise<AdminServer> {
   const metrics = createAdminMetrics(gateway);
   const app = createAdminApp({ gateway, access, metrics, token: config.token });
   const limits = gateway.config.server;
-  const server = http.createServer({ maxHeaderSize: limits.maxHeaderSize, headersTimeout: limits.headersTimeout, requestTimeout: limits.requestTimeout, keepAliveTimeout: limits.keepAliveTimeout }, app);
+  const server = http.createServer(
+    {
+      maxHeaderSize: limits.maxHeaderSize,
+      headersTimeout: limits.headersTimeout,
+      requestTimeout: limits.requestTimeout,
+      keepAliveTimeout: limits.keepAliveTimeout,
+    },
+    app,
+  );
   try {
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);

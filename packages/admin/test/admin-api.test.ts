@@ -57,15 +57,23 @@ describe("authentication (CONTRACT §5)", () => {
 
   it.each(routes)("answers %s %s with a wrong token with 401, never echoing the token", async (method, path) => {
     const wrong = `${TOKEN}x`;
-    const res = await (admin as unknown as Record<string, (p: string) => request.Test>)[method]!(path).set("authorization", `Bearer ${wrong}`).expect(401);
+    const res = await (admin as unknown as Record<string, (p: string) => request.Test>)[method]!(path)
+      .set("authorization", `Bearer ${wrong}`)
+      .expect(401);
     expectErrorBody(res.body, 401, "UNAUTHORIZED");
     expect(res.text).not.toContain(wrong);
     expect(res.text).not.toContain(TOKEN);
   });
 
   it("rejects other schemes and a token prefix", async () => {
-    await admin.get("/users").set("authorization", `Basic ${Buffer.from(`admin:${TOKEN}`).toString("base64")}`).expect(401);
-    await admin.get("/users").set("authorization", `Bearer ${TOKEN.slice(0, -1)}`).expect(401);
+    await admin
+      .get("/users")
+      .set("authorization", `Basic ${Buffer.from(`admin:${TOKEN}`).toString("base64")}`)
+      .expect(401);
+    await admin
+      .get("/users")
+      .set("authorization", `Bearer ${TOKEN.slice(0, -1)}`)
+      .expect(401);
     await admin.get("/users").set("authorization", "Bearer").expect(401);
   });
 
@@ -94,13 +102,22 @@ describe("request handling", () => {
   });
 
   it("answers 400 for malformed JSON without quoting it", async () => {
-    const res = await admin.post("/users").set(h.auth).set("content-type", "application/json").send('{"username": "x", "password": "hunter2secret"').expect(400);
+    const res = await admin
+      .post("/users")
+      .set(h.auth)
+      .set("content-type", "application/json")
+      .send('{"username": "x", "password": "hunter2secret"')
+      .expect(400);
     expectErrorBody(res.body, 400, "BAD_REQUEST");
     expect(res.text).not.toContain("hunter2secret");
   });
 
   it("answers 413 for bodies over the limit", async () => {
-    const res = await admin.post("/users").set(h.auth).send({ username: "big", firstname: "x".repeat(70_000) }).expect(413);
+    const res = await admin
+      .post("/users")
+      .set(h.auth)
+      .send({ username: "big", firstname: "x".repeat(70_000) })
+      .expect(413);
     expectErrorBody(res.body, 413, "PAYLOAD_TOO_LARGE");
   });
 
@@ -115,8 +132,19 @@ describe("request handling", () => {
 
 describe("/users", () => {
   it("creates a user (201, Location) and reads it by id and by username", async () => {
-    const res = await admin.post("/users").set(h.auth).send({ username: "alice", firstname: "Alice", email: "alice@example.com" }).expect(201);
-    expect(res.body).toMatchObject({ username: "alice", firstname: "Alice", email: "alice@example.com", isActive: true, declared: false, id: expect.any(String) });
+    const res = await admin
+      .post("/users")
+      .set(h.auth)
+      .send({ username: "alice", firstname: "Alice", email: "alice@example.com" })
+      .expect(201);
+    expect(res.body).toMatchObject({
+      username: "alice",
+      firstname: "Alice",
+      email: "alice@example.com",
+      isActive: true,
+      declared: false,
+      id: expect.any(String),
+    });
     expect(res.headers.location).toBe(`/users/${res.body.id}`);
     expect((await admin.get(`/users/${res.body.id}`).set(h.auth).expect(200)).body).toEqual(res.body);
     expect((await admin.get("/users/alice").set(h.auth).expect(200)).body.id).toBe(res.body.id);
@@ -129,7 +157,11 @@ describe("/users", () => {
   });
 
   it("rejects unknown and server-owned fields with every path in the message", async () => {
-    const res = await admin.post("/users").set(h.auth).send({ username: "x1", id: "mine", isActive: false, createdAt: "now", nickname: "xx", email: "not-an-email" }).expect(400);
+    const res = await admin
+      .post("/users")
+      .set(h.auth)
+      .send({ username: "x1", id: "mine", isActive: false, createdAt: "now", nickname: "xx", email: "not-an-email" })
+      .expect(400);
     expectErrorBody(res.body, 400, "VALIDATION_FAILED");
     for (const path of ["id", "isActive", "createdAt", "nickname", "email"]) expect(res.body.error.message).toContain(`${path}:`);
     expect((await admin.post("/users").set(h.auth).send({}).expect(400)).body.error.message).toContain("username: is required");
@@ -150,7 +182,8 @@ describe("/users", () => {
 
   it("deactivates and activates a user (Express Gateway's status answers), and its keys with it", async () => {
     await admin.post("/users").set(h.auth).send({ username: "stat" }).expect(201);
-    const { keyId, keySecret } = (await admin.post("/credentials").set(h.auth).send({ consumerId: "stat", type: "key-auth" }).expect(201)).body;
+    const { keyId, keySecret } = (await admin.post("/credentials").set(h.auth).send({ consumerId: "stat", type: "key-auth" }).expect(201))
+      .body;
     secrets.push(keySecret);
     await request(h.gateway.app).get("/api/x").set("authorization", apiKey(keyId, keySecret)).expect(200);
     expect((await admin.put("/users/stat/status").set(h.auth).send({ status: false }).expect(200)).body).toEqual({ status: "Deactivated" });
@@ -216,7 +249,11 @@ describe("/credentials and the data plane", () => {
   });
 
   it("issues a key-auth key (secret only in the 201) that authenticates at once, and revokes it", async () => {
-    const created = await admin.post("/credentials").set(h.auth).send({ consumerId: "carol", type: "key-auth", credential: {} }).expect(201);
+    const created = await admin
+      .post("/credentials")
+      .set(h.auth)
+      .send({ consumerId: "carol", type: "key-auth", credential: {} })
+      .expect(201);
     const { keyId, keySecret } = created.body as { keyId: string; keySecret: string };
     secrets.push(keySecret);
     expect(created.body).toMatchObject({ type: "key-auth", id: keyId, consumerId: userId, isActive: true, scopes: [] });
@@ -241,33 +278,70 @@ describe("/credentials and the data plane", () => {
       expect(res.text).toContain(keyId);
     }
 
-    expect((await admin.put(`/credentials/key-auth/${keyId}/status`).set(h.auth).send({ status: false }).expect(200)).body).toEqual({ status: "Deactivated" });
+    expect((await admin.put(`/credentials/key-auth/${keyId}/status`).set(h.auth).send({ status: false }).expect(200)).body).toEqual({
+      status: "Deactivated",
+    });
     await api.get("/api/orders").set("authorization", apiKey(keyId, keySecret)).expect(401);
     expect((await admin.get(`/credentials/key-auth/${keyId}`).set(h.auth).expect(200)).body.isActive).toBe(false);
-    expect((await admin.put(`/credentials/key-auth/${keyId}/status`).set(h.auth).send({ status: true }).expect(200)).body).toEqual({ status: "Activated" });
+    expect((await admin.put(`/credentials/key-auth/${keyId}/status`).set(h.auth).send({ status: true }).expect(200)).body).toEqual({
+      status: "Activated",
+    });
     await api.get("/api/orders").set("authorization", apiKey(keyId, keySecret)).expect(200);
   });
 
   it("takes a given keyId and keySecret, and answers 409 for a taken keyId", async () => {
-    await admin.post("/credentials").set(h.auth).send({ consumerId: userId, type: "key-auth", credential: { keyId: "carol-fixed", keySecret: "carol-fixed-secret" } }).expect(201);
+    await admin
+      .post("/credentials")
+      .set(h.auth)
+      .send({ consumerId: userId, type: "key-auth", credential: { keyId: "carol-fixed", keySecret: "carol-fixed-secret" } })
+      .expect(201);
     await request(h.gateway.app).get("/api/x").set("authorization", apiKey("carol-fixed", "carol-fixed-secret")).expect(200);
     await request(h.gateway.app).get("/api/x").set("authorization", apiKey("carol-fixed", "wrong-secret")).expect(401);
-    expectErrorBody((await admin.post("/credentials").set(h.auth).send({ consumerId: userId, type: "key-auth", credential: { keyId: "carol-fixed" } }).expect(409)).body, 409, "CONFLICT");
+    expectErrorBody(
+      (
+        await admin
+          .post("/credentials")
+          .set(h.auth)
+          .send({ consumerId: userId, type: "key-auth", credential: { keyId: "carol-fixed" } })
+          .expect(409)
+      ).body,
+      409,
+      "CONFLICT",
+    );
   });
 
   it("validates credential bodies with field paths, never echoing secrets", async () => {
     const bad = await admin
       .post("/credentials")
       .set(h.auth)
-      .send({ consumerId: "carol", type: "key-auth", credential: { password: "pw-should-not-echo", keySecret: "", isActive: false, extra: 1 } })
+      .send({
+        consumerId: "carol",
+        type: "key-auth",
+        credential: { password: "pw-should-not-echo", keySecret: "", isActive: false, extra: 1 },
+      })
       .expect(400);
     expectErrorBody(bad.body, 400, "VALIDATION_FAILED");
-    for (const path of ["credential.password", "credential.keySecret", "credential.isActive", "credential.extra"]) expect(bad.body.error.message).toContain(path);
+    for (const path of ["credential.password", "credential.keySecret", "credential.isActive", "credential.extra"])
+      expect(bad.body.error.message).toContain(path);
     expect(bad.text).not.toContain("pw-should-not-echo");
-    expect((await admin.post("/credentials").set(h.auth).send({ consumerId: "carol", type: "oauth2" }).expect(400)).body.error.message).toContain("type:");
-    expect((await admin.post("/credentials").set(h.auth).send({ type: "key-auth" }).expect(400)).body.error.message).toContain("consumerId: is required");
-    expect((await admin.post("/credentials").set(h.auth).send({ consumerId: "nobody", type: "key-auth" }).expect(400)).body.error.message).toContain("consumerId");
-    expect((await admin.post("/credentials").set(h.auth).send({ consumerId: "carol", type: "key-auth", credential: { keyId: "a:b" } }).expect(400)).body.error.message).toContain("credential.keyId");
+    expect(
+      (await admin.post("/credentials").set(h.auth).send({ consumerId: "carol", type: "oauth2" }).expect(400)).body.error.message,
+    ).toContain("type:");
+    expect((await admin.post("/credentials").set(h.auth).send({ type: "key-auth" }).expect(400)).body.error.message).toContain(
+      "consumerId: is required",
+    );
+    expect(
+      (await admin.post("/credentials").set(h.auth).send({ consumerId: "nobody", type: "key-auth" }).expect(400)).body.error.message,
+    ).toContain("consumerId");
+    expect(
+      (
+        await admin
+          .post("/credentials")
+          .set(h.auth)
+          .send({ consumerId: "carol", type: "key-auth", credential: { keyId: "a:b" } })
+          .expect(400)
+      ).body.error.message,
+    ).toContain("credential.keyId");
     await admin.get("/credentials/oauth2/x").set(h.auth).expect(400);
     await admin.get("/credentials/key-auth/no-such-key").set(h.auth).expect(404);
     await admin.put("/credentials/key-auth/no-such-key/status").set(h.auth).send({ status: false }).expect(404);
@@ -282,10 +356,18 @@ describe("/credentials and the data plane", () => {
     expect(password).toEqual(expect.any(String));
     expect((await admin.get(`/credentials/basic-auth/${generated.body.id}`).set(h.auth).expect(200)).text).not.toContain(password);
     await request(h.gateway.app).get("/basic/x").set("authorization", basic("basil", password)).expect(200);
-    await admin.post("/credentials").set(h.auth).send({ consumerId: "basil", type: "basic-auth", credential: { password: "x:y" } }).expect(409);
+    await admin
+      .post("/credentials")
+      .set(h.auth)
+      .send({ consumerId: "basil", type: "basic-auth", credential: { password: "x:y" } })
+      .expect(409);
 
     await admin.post("/users").set(h.auth).send({ username: "colin" }).expect(201);
-    const given = await admin.post("/credentials").set(h.auth).send({ consumerId: "colin", type: "basic-auth", credential: { password: "pa:ss:word" } }).expect(201);
+    const given = await admin
+      .post("/credentials")
+      .set(h.auth)
+      .send({ consumerId: "colin", type: "basic-auth", credential: { password: "pa:ss:word" } })
+      .expect(201);
     expect(given.text).not.toContain("pa:ss:word");
     expect(given.body.password).toBeUndefined();
     await request(h.gateway.app).get("/basic/x").set("authorization", basic("colin", "pa:ss:word")).expect(200);
@@ -302,8 +384,20 @@ describe("/credentials and the data plane", () => {
 
 describe("/scopes and credential scopes", () => {
   it("creates, lists, checks and removes scopes (409 on duplicates, 404 when absent)", async () => {
-    expect((await admin.post("/scopes").set(h.auth).send({ scopes: ["billing:read", "billing:write"] }).expect(201)).body).toEqual({ scopes: ["billing:read", "billing:write"] });
-    await admin.post("/scopes").set(h.auth).send({ scopes: ["billing:read"] }).expect(409);
+    expect(
+      (
+        await admin
+          .post("/scopes")
+          .set(h.auth)
+          .send({ scopes: ["billing:read", "billing:write"] })
+          .expect(201)
+      ).body,
+    ).toEqual({ scopes: ["billing:read", "billing:write"] });
+    await admin
+      .post("/scopes")
+      .set(h.auth)
+      .send({ scopes: ["billing:read"] })
+      .expect(409);
     await admin.put("/scopes/billing:admin").set(h.auth).expect(201);
     await admin.put("/scopes/billing:admin").set(h.auth).expect(409);
     const list = (await admin.get("/scopes").set(h.auth).expect(200)).body.scopes as string[];
@@ -314,13 +408,23 @@ describe("/scopes and credential scopes", () => {
     await admin.delete("/scopes/billing:write").set(h.auth).expect(404);
     // Used by an apiEndpoint: declared, not removable.
     await admin.delete("/scopes/orders:read").set(h.auth).expect(409);
-    expect((await admin.post("/scopes").set(h.auth).send({ scopes: ["bad scope"] }).expect(400)).body.error.message).toContain("scopes[0]");
+    expect(
+      (
+        await admin
+          .post("/scopes")
+          .set(h.auth)
+          .send({ scopes: ["bad scope"] })
+          .expect(400)
+      ).body.error.message,
+    ).toContain("scopes[0]");
     await admin.post("/scopes").set(h.auth).send({}).expect(400);
   });
 
   it("gives and takes credential scopes, which the data plane enforces (403 without)", async () => {
     await admin.post("/users").set(h.auth).send({ username: "scoped-sam" }).expect(201);
-    const { keyId, keySecret } = (await admin.post("/credentials").set(h.auth).send({ consumerId: "scoped-sam", type: "key-auth" }).expect(201)).body;
+    const { keyId, keySecret } = (
+      await admin.post("/credentials").set(h.auth).send({ consumerId: "scoped-sam", type: "key-auth" }).expect(201)
+    ).body;
     const api = request(h.gateway.app);
     const key = apiKey(keyId, keySecret);
     await api.get("/scoped/orders").set("authorization", key).expect(403);
@@ -332,14 +436,26 @@ describe("/scopes and credential scopes", () => {
     await admin.delete(`/credentials/key-auth/${keyId}/scopes/orders:read`).set(h.auth).expect(204);
     await api.get("/scoped/orders").set("authorization", key).expect(403);
 
-    await admin.put(`/credentials/key-auth/${keyId}/scopes`).set(h.auth).send({ scopes: ["orders:read"] }).expect(204);
+    await admin
+      .put(`/credentials/key-auth/${keyId}/scopes`)
+      .set(h.auth)
+      .send({ scopes: ["orders:read"] })
+      .expect(204);
     expect((await admin.get(`/credentials/key-auth/${keyId}/scopes`).set(h.auth).expect(200)).body).toEqual({ scopes: ["orders:read"] });
     await api.get("/scoped/orders").set("authorization", key).expect(200);
 
     // Unknown scopes are refused.
     await admin.put(`/credentials/key-auth/${keyId}/scopes/never-created`).set(h.auth).expect(400);
-    await admin.post("/credentials").set(h.auth).send({ consumerId: "scoped-sam", type: "key-auth", credential: { scopes: ["never-created"] } }).expect(400);
-    const withScope = await admin.post("/credentials").set(h.auth).send({ consumerId: "scoped-sam", type: "key-auth", credential: { scopes: "orders:read" } }).expect(201);
+    await admin
+      .post("/credentials")
+      .set(h.auth)
+      .send({ consumerId: "scoped-sam", type: "key-auth", credential: { scopes: ["never-created"] } })
+      .expect(400);
+    const withScope = await admin
+      .post("/credentials")
+      .set(h.auth)
+      .send({ consumerId: "scoped-sam", type: "key-auth", credential: { scopes: "orders:read" } })
+      .expect(201);
     expect(withScope.body.scopes).toEqual(["orders:read"]);
   });
 });
@@ -347,13 +463,19 @@ describe("/scopes and credential scopes", () => {
 describe("/apps", () => {
   it("creates an app for a user, gives it a key, lists, updates, deactivates and removes it", async () => {
     await admin.post("/users").set(h.auth).send({ username: "app-owner" }).expect(201);
-    const app = await admin.post("/apps").set(h.auth).send({ userId: "app-owner", name: "owner-app", redirectUri: "https://example.com/cb" }).expect(201);
+    const app = await admin
+      .post("/apps")
+      .set(h.auth)
+      .send({ userId: "app-owner", name: "owner-app", redirectUri: "https://example.com/cb" })
+      .expect(201);
     expect(app.body).toMatchObject({ type: "app", name: "owner-app", isActive: true, id: expect.any(String) });
     await admin.post("/apps").set(h.auth).send({ userId: "app-owner", name: "owner-app" }).expect(409);
     await admin.post("/apps").set(h.auth).send({ userId: "nobody", name: "x" }).expect(400);
     await admin.post("/apps").set(h.auth).send({ userId: "app-owner", name: "y", isActive: true }).expect(400);
 
-    const { keyId, keySecret } = (await admin.post("/credentials").set(h.auth).send({ consumerId: app.body.id, type: "key-auth" }).expect(201)).body;
+    const { keyId, keySecret } = (
+      await admin.post("/credentials").set(h.auth).send({ consumerId: app.body.id, type: "key-auth" }).expect(201)
+    ).body;
     await request(h.gateway.app).get("/api/x").set("authorization", apiKey(keyId, keySecret)).expect(200);
     expect(h.upstream.requests.at(-1)!.headers["x-consumer-id"]).toBe(app.body.id);
 
@@ -361,7 +483,9 @@ describe("/apps", () => {
     expect(mine.body.apps.map((a: { name: string }) => a.name)).toEqual(["owner-app"]);
     expect((await admin.get("/apps/owner-app").set(h.auth).expect(200)).body.id).toBe(app.body.id);
     expect((await admin.put("/apps/owner-app").set(h.auth).send({ name: "renamed-app" }).expect(200)).body.name).toBe("renamed-app");
-    expect((await admin.put(`/apps/${app.body.id}/status`).set(h.auth).send({ status: false }).expect(200)).body).toEqual({ status: "Deactivated" });
+    expect((await admin.put(`/apps/${app.body.id}/status`).set(h.auth).send({ status: false }).expect(200)).body).toEqual({
+      status: "Deactivated",
+    });
     await request(h.gateway.app).get("/api/x").set("authorization", apiKey(keyId, keySecret)).expect(401);
     await admin.delete("/apps/renamed-app").set(h.auth).expect(204);
     await admin.get(`/apps/${app.body.id}`).set(h.auth).expect(404);
@@ -371,7 +495,9 @@ describe("/apps", () => {
 describe("GET /metrics", () => {
   it("exposes requests by pipeline, status and consumer, upstream latency, and the gateway's counters", async () => {
     await admin.post("/users").set(h.auth).send({ username: "metered" }).expect(201);
-    const { keyId, keySecret, consumerId } = (await admin.post("/credentials").set(h.auth).send({ consumerId: "metered", type: "key-auth" }).expect(201)).body;
+    const { keyId, keySecret, consumerId } = (
+      await admin.post("/credentials").set(h.auth).send({ consumerId: "metered", type: "key-auth" }).expect(201)
+    ).body;
     const api = request(h.gateway.app);
     await api.get("/api/m").set("authorization", apiKey(keyId, keySecret)).expect(200);
     await api.get("/api/m").set("authorization", apiKey(keyId, keySecret)).expect(200);

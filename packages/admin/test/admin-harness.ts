@@ -37,7 +37,13 @@ export function gatewayConfig(dataDir: string, upstreamUrl: string, extra: Recor
   return {
     http: { port: 0, host: "127.0.0.1" },
     admin: { port: 0, host: "127.0.0.1", token: TOKEN, dataDir },
-    consumers: [{ username: "declared-dora", firstname: "Dora", credentials: [{ type: "key-auth", keyId: "dora-key", keySecret: "dora-secret-123", scopes: ["orders:read"] }] }],
+    consumers: [
+      {
+        username: "declared-dora",
+        firstname: "Dora",
+        credentials: [{ type: "key-auth", keyId: "dora-key", keySecret: "dora-secret-123", scopes: ["orders:read"] }],
+      },
+    ],
     apiEndpoints: {
       api: { paths: ["/api", "/api/*"] },
       scoped: { paths: ["/scoped/*"], scopes: ["orders:read"] },
@@ -58,7 +64,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<AdminH
   const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), "turnpike-admin-"));
   const ownUpstream = options.upstream === undefined;
   const upstream = options.upstream ?? (await startUpstream());
-  const gateway = await createGateway({ logger: options.logger ?? silentLogger, config: gatewayConfig(dataDir, upstream.url, options.extraConfig), baseDir: dataDir });
+  const gateway = await createGateway({
+    logger: options.logger ?? silentLogger,
+    config: gatewayConfig(dataDir, upstream.url, options.extraConfig),
+    baseDir: dataDir,
+  });
   let admin: AdminServer;
   try {
     admin = await startAdmin(gateway);

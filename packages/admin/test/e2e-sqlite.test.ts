@@ -31,49 +31,54 @@ afterAll(async () => {
   rmSync(path.dirname(configFile), { recursive: true, force: true });
 });
 
-const start = (): Promise<GatewayProcess> => spawnGateway(configFile, { admin: true, args: ["--no-watch"], env: { E2E_ADMIN_TOKEN: TOKEN } });
+const start = (): Promise<GatewayProcess> =>
+  spawnGateway(configFile, { admin: true, args: ["--no-watch"], env: { E2E_ADMIN_TOKEN: TOKEN } });
 const cli = (args: string[]) => runTurnpike(args, { env: { TURNPIKE_ADMIN_URL: gateway!.adminUrl!, TURNPIKE_ADMIN_TOKEN: TOKEN } });
 
 describe("a gateway process with SQLite", () => {
-  it("issues a key through the CLI, serves it, revokes it within 1 s, and keeps everything across a crash", async () => {
-    gateway = await start();
-    const user = await cli(["users", "create", "eve", "--email", "eve@example.com", "-q"]);
-    expect(user).toMatchObject({ code: 0, stderr: "" });
-    const userId = user.stdout.trim();
+  it(
+    "issues a key through the CLI, serves it, revokes it within 1 s, and keeps everything across a crash",
+    async () => {
+      gateway = await start();
+      const user = await cli(["users", "create", "eve", "--email", "eve@example.com", "-q"]);
+      expect(user).toMatchObject({ code: 0, stderr: "" });
+      const userId = user.stdout.trim();
 
-    const key = await cli(["credentials", "create", "-c", "eve", "-t", "key-auth", "-q"]);
-    expect(key.code).toBe(0);
-    const [keyId, keySecret] = key.stdout.trim().split(":") as [string, string];
-    const authorization = `apiKey ${keyId}:${keySecret}`;
+      const key = await cli(["credentials", "create", "-c", "eve", "-t", "key-auth", "-q"]);
+      expect(key.code).toBe(0);
+      const [keyId, keySecret] = key.stdout.trim().split(":") as [string, string];
+      const authorization = `apiKey ${keyId}:${keySecret}`;
 
-    expect(await statusOf(`${gateway.url}/api/orders`, authorization)).toBe(200);
-    expect(upstream.requests.at(-1)!.headers["x-consumer-id"]).toBe(userId);
-    expect(upstream.requests.at(-1)!.headers.authorization).toBeUndefined();
+      expect(await statusOf(`${gateway.url}/api/orders`, authorization)).toBe(200);
+      expect(upstream.requests.at(-1)!.headers["x-consumer-id"]).toBe(userId);
+      expect(upstream.requests.at(-1)!.headers.authorization).toBeUndefined();
 
-    const revoked = await cli(["credentials", "revoke", keyId]);
-    expect(revoked).toMatchObject({ code: 0, stdout: `key-auth ${keyId}: deactivated\n` });
-    expect(await eventually(async () => (await statusOf(`${gateway!.url}/api/orders`, authorization)) === 401, 1000)).toBe(true);
+      const revoked = await cli(["credentials", "revoke", keyId]);
+      expect(revoked).toMatchObject({ code: 0, stdout: `key-auth ${keyId}: deactivated\n` });
+      expect(await eventually(async () => (await statusOf(`${gateway!.url}/api/orders`, authorization)) === 401, 1000)).toBe(true);
 
-    // Neither the key's secret nor the admin token reached the gateway's output.
-    expect(gateway.stdout() + gateway.stderr()).not.toContain(keySecret);
-    expect(gateway.stdout() + gateway.stderr()).not.toContain(TOKEN);
+      // Neither the key's secret nor the admin token reached the gateway's output.
+      expect(gateway.stdout() + gateway.stderr()).not.toContain(keySecret);
+      expect(gateway.stdout() + gateway.stderr()).not.toContain(TOKEN);
 
-    // A crash right after the acknowledged writes: they must be on disk, next to the config file.
-    expect(await gateway.stop("SIGKILL")).toBeNull();
-    expect(existsSync(path.join(path.dirname(configFile), ".turnpike", "consumers.db"))).toBe(true);
-    gateway = await start();
+      // A crash right after the acknowledged writes: they must be on disk, next to the config file.
+      expect(await gateway.stop("SIGKILL")).toBeNull();
+      expect(existsSync(path.join(path.dirname(configFile), ".turnpike", "consumers.db"))).toBe(true);
+      gateway = await start();
 
-    const info = await cli(["users", "info", "eve"]);
-    expect(info.code).toBe(0);
-    expect(info.stdout).toMatch(new RegExp(`id:\\s+${userId}`));
-    expect(info.stdout).toMatch(/email:\s+eve@example\.com/);
-    const list = await cli(["credentials", "list", "-c", "eve"]);
-    expect(list.stdout).toMatch(new RegExp(`key-auth\\s+${keyId}\\s+${userId}\\s+-\\s+no\\s+api`));
-    expect(await statusOf(`${gateway.url}/api/orders`, authorization)).toBe(401);
+      const info = await cli(["users", "info", "eve"]);
+      expect(info.code).toBe(0);
+      expect(info.stdout).toMatch(new RegExp(`id:\\s+${userId}`));
+      expect(info.stdout).toMatch(/email:\s+eve@example\.com/);
+      const list = await cli(["credentials", "list", "-c", "eve"]);
+      expect(list.stdout).toMatch(new RegExp(`key-auth\\s+${keyId}\\s+${userId}\\s+-\\s+no\\s+api`));
+      expect(await statusOf(`${gateway.url}/api/orders`, authorization)).toBe(401);
 
-    expect((await cli(["credentials", "activate", keyId])).code).toBe(0);
-    expect(await eventually(async () => (await statusOf(`${gateway!.url}/api/orders`, authorization)) === 200, 1000)).toBe(true);
-    expect(await gateway.stop()).toBe(0);
-    gateway = undefined;
-  }, E2E_TIMEOUT_MS);
+      expect((await cli(["credentials", "activate", keyId])).code).toBe(0);
+      expect(await eventually(async () => (await statusOf(`${gateway!.url}/api/orders`, authorization)) === 200, 1000)).toBe(true);
+      expect(await gateway.stop()).toBe(0);
+      gateway = undefined;
+    },
+    E2E_TIMEOUT_MS,
+  );
 });

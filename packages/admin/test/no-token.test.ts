@@ -17,7 +17,11 @@ afterAll(async () => {
 });
 
 const gatewayWith = async (adminBlock: Record<string, unknown>): Promise<Gateway> => {
-  const gw = await createGateway({ logger: silentLogger, baseDir: dataDir, config: { admin: { port: 0, dataDir, ...adminBlock }, apiEndpoints: {}, pipelines: {} } });
+  const gw = await createGateway({
+    logger: silentLogger,
+    baseDir: dataDir,
+    config: { admin: { port: 0, dataDir, ...adminBlock }, apiEndpoints: {}, pipelines: {} },
+  });
   opened.push(gw);
   return gw;
 };
@@ -31,6 +35,8 @@ describe("an admin API without a token", () => {
   });
 
   it("is refused on another address, like an invalid config", async () => {
-    await expect(gatewayWith({ host: "0.0.0.0" })).rejects.toMatchObject({ problems: [{ path: "admin.token", message: expect.stringContaining("is required") }] });
+    await expect(gatewayWith({ host: "0.0.0.0" })).rejects.toMatchObject({
+      problems: [{ path: "admin.token", message: expect.stringContaining("is required") }],
+    });
   });
 });

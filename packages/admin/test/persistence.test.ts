@@ -21,9 +21,19 @@ describe("data written through the admin API", () => {
     dataDir = harness.dataDir;
     let admin = request(harness.admin.url);
     const user = (await admin.post("/users").set(harness.auth).send({ username: "persisted", lastname: "Kept" }).expect(201)).body;
-    await admin.post("/scopes").set(harness.auth).send({ scopes: ["kept:scope"] }).expect(201);
+    await admin
+      .post("/scopes")
+      .set(harness.auth)
+      .send({ scopes: ["kept:scope"] })
+      .expect(201);
     const app = (await admin.post("/apps").set(harness.auth).send({ userId: "persisted", name: "kept-app" }).expect(201)).body;
-    const key = (await admin.post("/credentials").set(harness.auth).send({ consumerId: "persisted", type: "key-auth", credential: { scopes: ["kept:scope"] } }).expect(201)).body;
+    const key = (
+      await admin
+        .post("/credentials")
+        .set(harness.auth)
+        .send({ consumerId: "persisted", type: "key-auth", credential: { scopes: ["kept:scope"] } })
+        .expect(201)
+    ).body;
     const revoked = (await admin.post("/credentials").set(harness.auth).send({ consumerId: app.id, type: "key-auth" }).expect(201)).body;
     await admin.put(`/credentials/key-auth/${revoked.keyId}/status`).set(harness.auth).send({ status: false }).expect(200);
     await harness.close();

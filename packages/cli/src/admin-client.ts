@@ -57,10 +57,15 @@ export async function adminRequest<T = unknown>(target: AdminTarget, method: str
   if (body !== undefined) headers["content-type"] = "application/json";
   let res: Response;
   try {
-    res = await fetch(`${target.url}${path}`, { method, headers, body: body === undefined ? null : JSON.stringify(body), signal: AbortSignal.timeout(15_000) });
+    res = await fetch(`${target.url}${path}`, {
+      method,
+      headers,
+      body: body === undefined ? null : JSON.stringify(body),
+      signal: AbortSignal.timeout(15_000),
+    });
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
-    throw new Error(`cannot reach the admin API at ${target.url} (${cause})`);
+    throw new Error(`cannot reach the admin API at ${target.url} (${cause})`, { cause: err });
   }
   const text = await res.text();
   let parsed: unknown;
@@ -80,6 +85,10 @@ export async function adminRequest<T = unknown>(target: AdminTarget, method: str
 export function formatTable(rows: readonly Record<string, unknown>[], columns: readonly string[]): string {
   const cell = (v: unknown): string => (v === undefined || v === null ? "-" : Array.isArray(v) ? v.join(",") || "-" : String(v));
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
-  const line = (values: string[]): string => values.map((v, i) => v.padEnd(widths[i]!)).join("  ").trimEnd();
+  const line = (values: string[]): string =>
+    values
+      .map((v, i) => v.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd();
   return [line(columns.map((c) => c.toUpperCase())), ...rows.map((r) => line(columns.map((c) => cell(r[c]))))].join("\n");
 }

@@ -12,7 +12,13 @@ function version(): string {
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
-  return ["usage: turnpike <command> [options]", "", ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`), "", "turnpike <command> --help for a command's options"].join("\n");
+  return [
+    "usage: turnpike <command> [options]",
+    "",
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    "",
+    "turnpike <command> --help for a command's options",
+  ].join("\n");
 }
 
 /** Runs the CLI with `argv` (without `node` and the script); resolves to the exit code. */
@@ -39,7 +45,12 @@ export async function runCli(argv: string[], io: CommandIO): Promise<number> {
     return await command.run(rest, io);
   } catch (err) {
     const code = (err as { code?: string }).code;
-    if (err instanceof UsageError || code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" || code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" || code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
+    if (
+      err instanceof UsageError ||
+      code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" ||
+      code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" ||
+      code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL"
+    ) {
       io.err(`${(err as Error).message}\n\nusage: ${command.usage}`);
       return 2;
     }

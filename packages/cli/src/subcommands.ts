@@ -12,7 +12,12 @@ export type Subcommand = (args: string[], io: CommandIO) => Promise<number>;
  * Runs the subcommand named by `args[0]`.
  * @throws UsageError for a missing or unknown subcommand (exit 2 with the usage).
  */
-export async function dispatch(command: string, subcommands: Readonly<Record<string, Subcommand>>, args: string[], io: CommandIO): Promise<number> {
+export async function dispatch(
+  command: string,
+  subcommands: Readonly<Record<string, Subcommand>>,
+  args: string[],
+  io: CommandIO,
+): Promise<number> {
   const [name, ...rest] = args;
   const names = Object.keys(subcommands);
   if (name === undefined) throw new UsageError(`${command} needs a subcommand: ${names.join(", ")}`);
@@ -22,7 +27,7 @@ export async function dispatch(command: string, subcommands: Readonly<Record<str
     return await run(rest, io);
   } catch (err) {
     // The API's own message is the useful part; the status tells scripts and humans what kind of failure.
-    if (err instanceof AdminApiError) throw new Error(`${err.message} (HTTP ${err.status} ${err.code})`);
+    if (err instanceof AdminApiError) throw new Error(`${err.message} (HTTP ${err.status} ${err.code})`, { cause: err });
     throw err;
   }
 }
@@ -30,7 +35,8 @@ export async function dispatch(command: string, subcommands: Readonly<Record<str
 /** Renders an object as aligned `key: value` lines (lists comma-joined, absent values as `-`). */
 export function formatRecord(record: Readonly<Record<string, unknown>>, keys: readonly string[] = Object.keys(record)): string {
   const width = Math.max(0, ...keys.map((k) => k.length));
-  const cell = (v: unknown): string => (v === undefined || v === null ? "-" : Array.isArray(v) ? v.join(",") || "-" : typeof v === "object" ? JSON.stringify(v) : String(v));
+  const cell = (v: unknown): string =>
+    v === undefined || v === null ? "-" : Array.isArray(v) ? v.join(",") || "-" : typeof v === "object" ? JSON.stringify(v) : String(v);
   return keys.map((k) => `${`${k}:`.padEnd(width + 1)}  ${cell(record[k])}`).join("\n");
 }
 

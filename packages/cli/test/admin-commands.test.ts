@@ -33,7 +33,10 @@ afterAll(async () => {
 });
 
 /** Runs the CLI in-process against the test admin API; env carries URL and token unless overridden. */
-async function cli(args: string[], env: NodeJS.ProcessEnv = { TURNPIKE_ADMIN_URL: admin.url, TURNPIKE_ADMIN_TOKEN: TOKEN }): Promise<{ code: number; out: string; err: string }> {
+async function cli(
+  args: string[],
+  env: NodeJS.ProcessEnv = { TURNPIKE_ADMIN_URL: admin.url, TURNPIKE_ADMIN_TOKEN: TOKEN },
+): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
   const io: CommandIO = { out: (l) => out.push(l), err: (l) => err.push(l), env, cwd: dataDir };
@@ -78,7 +81,14 @@ describe("turnpike users", () => {
   });
 
   it("exits 2 with the usage on usage errors", async () => {
-    for (const args of [["users"], ["users", "explode"], ["users", "create"], ["users", "info"], ["users", "list", "--bogus"], ["users", "update", "x"]]) {
+    for (const args of [
+      ["users"],
+      ["users", "explode"],
+      ["users", "create"],
+      ["users", "info"],
+      ["users", "list", "--bogus"],
+      ["users", "update", "x"],
+    ]) {
       const res = await cli(args);
       expect(res.code).toBe(2);
       expect(res.err).toContain("usage: turnpike users");
@@ -134,7 +144,9 @@ describe("turnpike credentials and scopes", () => {
 
     await cli(["users", "create", "gus"]);
     const keyId = (await cli(["credentials", "create", "-c", "gus", "-s", "exports", "-q"])).out.split(":")[0]!;
-    expect((await cli(["credentials", "scopes", keyId, "--add", "audits,reports"])).out).toBe(`key-auth ${keyId}: scopes exports,audits,reports`);
+    expect((await cli(["credentials", "scopes", keyId, "--add", "audits,reports"])).out).toBe(
+      `key-auth ${keyId}: scopes exports,audits,reports`,
+    );
     expect((await cli(["credentials", "scopes", keyId, "--remove", "exports"])).out).toBe(`key-auth ${keyId}: scopes audits,reports`);
     expect((await cli(["credentials", "scopes", keyId, "--set", "exports"])).out).toBe(`key-auth ${keyId}: scopes exports`);
     expect((await cli(["scopes", "remove", "audits"])).out).toBe("removed scope audits");
@@ -142,7 +154,13 @@ describe("turnpike credentials and scopes", () => {
   });
 
   it("exits 2 for credentials usage errors", async () => {
-    for (const args of [["credentials", "create"], ["credentials", "create", "-c", "x", "-t", "oauth2"], ["credentials", "revoke"], ["credentials", "scopes", "k"], ["scopes", "create"]]) {
+    for (const args of [
+      ["credentials", "create"],
+      ["credentials", "create", "-c", "x", "-t", "oauth2"],
+      ["credentials", "revoke"],
+      ["credentials", "scopes", "k"],
+      ["scopes", "create"],
+    ]) {
       expect((await cli(args)).code).toBe(2);
     }
   });

@@ -123,14 +123,18 @@ describe("turnpike start", () => {
       expect(await inFlight).toEqual({ status: 200, body: "slow answer" });
       expect(await exit).toBe(0);
       const port = Number(new URL(gw.url).port);
-      await expect(new Promise((resolve, reject) => net.connect(port, "127.0.0.1").on("connect", resolve).on("error", reject))).rejects.toThrow(/ECONNREFUSED/);
+      await expect(
+        new Promise((resolve, reject) => net.connect(port, "127.0.0.1").on("connect", resolve).on("error", reject)),
+      ).rejects.toThrow(/ECONNREFUSED/);
     } finally {
       await slow.close();
     }
   });
 
   it("exits non-zero with every problem, before listening, for an invalid file", async () => {
-    const file = writeConfig("http: { port: 0, host: 1 }\napiEndpoints: { a: {} }\npipelines: { p: { apiEndpoints: [a], policies: [ { terminate: { bogus: 1 } } ] } }\n");
+    const file = writeConfig(
+      "http: { port: 0, host: 1 }\napiEndpoints: { a: {} }\npipelines: { p: { apiEndpoints: [a], policies: [ { terminate: { bogus: 1 } } ] } }\n",
+    );
     const result = await runTurnpike(["start", "-c", file]);
     expect(result.code).toBe(1);
     // Both stages: the listener's structure and the policy's options, in one run.

@@ -3,7 +3,10 @@ import { runTurnpike, writeConfig } from "@turnpike/testing";
 
 describe("turnpike validate", () => {
   it("prints ok and exits 0 for a valid file", async () => {
-    const file = writeConfig({ apiEndpoints: { a: { paths: "/a" } }, pipelines: { p: { apiEndpoints: ["a"], policies: [{ terminate: {} }] } } });
+    const file = writeConfig({
+      apiEndpoints: { a: { paths: "/a" } },
+      pipelines: { p: { apiEndpoints: ["a"], policies: [{ terminate: {} }] } },
+    });
     expect(await runTurnpike(["validate", "-c", file])).toMatchObject({ code: 0, stdout: "ok\n" });
   });
 
@@ -24,7 +27,10 @@ describe("turnpike validate", () => {
     const first = await runTurnpike(["validate", "-c", file]);
     expect(first.code).toBe(1);
     // The bad port does not hide the rest: the other sections are checked without it.
-    expect(first.stdout.trim().split("\n")).toEqual(["http.port: must be >= 0", 'pipelines.api.apiEndpoints[1]: apiEndpoint "b" is not defined in apiEndpoints']);
+    expect(first.stdout.trim().split("\n")).toEqual([
+      "http.port: must be >= 0",
+      'pipelines.api.apiEndpoints[1]: apiEndpoint "b" is not defined in apiEndpoints',
+    ]);
 
     const fixed = writeConfig(
       [
@@ -60,7 +66,13 @@ describe("turnpike validate", () => {
     expect(result.code).toBe(1);
     const lines = result.stdout.trim().split("\n");
     expect(lines).toHaveLength(3);
-    expect(lines).toEqual(expect.arrayContaining([expect.stringMatching(/^admin\.token: /), expect.stringMatching(/^http\.port: must be <= 65535/), "pipelines.api.policies[0].terminate.statusCode: must be >= 100"]));
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^admin\.token: /),
+        expect.stringMatching(/^http\.port: must be <= 65535/),
+        "pipelines.api.policies[0].terminate.statusCode: must be >= 100",
+      ]),
+    );
   });
 
   it("reports policy option problems once the structure is valid", async () => {
@@ -92,6 +104,9 @@ describe("turnpike validate", () => {
 
   it("answers unknown commands and options with usage and exit 2", async () => {
     expect(await runTurnpike(["frobnicate"])).toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown command "frobnicate"/) });
-    expect(await runTurnpike(["validate", "--bogus"])).toMatchObject({ code: 2, stderr: expect.stringMatching(/usage: turnpike validate/) });
+    expect(await runTurnpike(["validate", "--bogus"])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/usage: turnpike validate/),
+    });
   });
 });

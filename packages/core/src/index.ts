@@ -51,7 +51,14 @@ export type {
 } from "./config/model.js";
 
 // Policies, conditions, plugins
-export { definePolicy, defineCondition, definePlugin, isPolicyDefinition, isConditionDefinition, isPluginDefinition } from "./pipeline/define.js";
+export {
+  definePolicy,
+  defineCondition,
+  definePlugin,
+  isPolicyDefinition,
+  isConditionDefinition,
+  isPluginDefinition,
+} from "./pipeline/define.js";
 export type {
   ConditionContext,
   ConditionDefinition,

@@ -13,7 +13,12 @@ const echoPolicy = definePolicy({
   schema: { type: "object", properties: {} },
   create: () =>
     function testEcho(req, res) {
-      res.json({ consumer: res.locals.turnpike.consumer ?? null, user: (req as { user?: unknown }).user ?? null, url: req.url, headers: req.headers });
+      res.json({
+        consumer: res.locals.turnpike.consumer ?? null,
+        user: (req as { user?: unknown }).user ?? null,
+        url: req.url,
+        headers: req.headers,
+      });
     },
 });
 
@@ -46,13 +51,22 @@ export function authGateway(options: AuthGatewayOptions): Promise<Gateway> {
       admin: { port: 0, dataDir: options.dataDir },
       ...(options.consumers ? { consumers: options.consumers } : {}),
       apiEndpoints: { all: { paths: ["/*"], scopes: options.scopes ?? [] } },
-      pipelines: { test: { apiEndpoints: ["all"], policies: [...options.steps, options.upstream ? { proxy: { url: options.upstream } } : { "test-echo": {} }] } },
+      pipelines: {
+        test: {
+          apiEndpoints: ["all"],
+          policies: [...options.steps, options.upstream ? { proxy: { url: options.upstream } } : { "test-echo": {} }],
+        },
+      },
     },
   });
 }
 
 /** A declared consumer with one key-auth credential. */
-export const ALICE = { username: "alice", email: "alice@example.com", credentials: [{ type: "key-auth", keyId: "alice-key", keySecret: "alice-secret", scopes: ["read"] }] };
+export const ALICE = {
+  username: "alice",
+  email: "alice@example.com",
+  credentials: [{ type: "key-auth", keyId: "alice-key", keySecret: "alice-secret", scopes: ["read"] }],
+};
 
 /** `Authorization` value for alice's key. */
 export const ALICE_KEY = "apiKey alice-key:alice-secret";

@@ -28,7 +28,10 @@ function warnIfBeforeAuth(ctx: PolicyContext): void {
   const own = pipeline.policies.findIndex((entry) => ctx.path === entry.path || ctx.path.startsWith(`${entry.path}.`));
   if (own === -1) return;
   const later = pipeline.policies.slice(own + 1).find((entry) => AUTH_POLICIES.has(entry.name));
-  if (later) ctx.warn(`cache runs before ${later.name}: cached responses are answered without authentication; put cache after the authentication policies`);
+  if (later)
+    ctx.warn(
+      `cache runs before ${later.name}: cached responses are answered without authentication; put cache after the authentication policies`,
+    );
 }
 
 /** Builds the `cache` policy definition (the package exports one built with the system clock). */
@@ -49,18 +52,20 @@ export function createCachePolicy(dependencies: CachePolicyDependencies = {}): P
         const redis = ctx.stores.redis!;
         const logger = ctx.logger;
         const near = { ttlMs: options.nearCacheTtl, maxSize: options.maxSize };
-        store = registry.acquire(`redis:${near.ttlMs}:${near.maxSize}`, () =>
-          new RedisStore(
-            redis,
-            ctx.stores.prefix,
-            clock,
-            near,
-            (err) => {
-              registry.storeErrors++;
-              logger.debug("redis command failed: %s", (err as Error)?.message ?? err);
-            },
-            ctx.stores.subscribe,
-          ),
+        store = registry.acquire(
+          `redis:${near.ttlMs}:${near.maxSize}`,
+          () =>
+            new RedisStore(
+              redis,
+              ctx.stores.prefix,
+              clock,
+              near,
+              (err) => {
+                registry.storeErrors++;
+                logger.debug("redis command failed: %s", (err as Error)?.message ?? err);
+              },
+              ctx.stores.subscribe,
+            ),
         );
       } else {
         const maxSize = options.maxSize;

@@ -54,13 +54,17 @@ export const cacheSchema = {
       type: "string",
       enum: ["auto", "memory", "redis"],
       default: "auto",
-      description: "Where entries live: `redis` (shared by every instance; needs `redis:`), `memory` (this process), or `auto`: Redis when `redis:` is configured, else memory.",
+      description:
+        "Where entries live: `redis` (shared by every instance; needs `redis:`), `memory` (this process), or `auto`: Redis when `redis:` is configured, else memory.",
     },
     maxSize: byteSize(
       'Bound on the memory store\'s total size (bodies, headers, keys), or with the Redis store on its near cache: bytes or a string such as "64mb". Least recently used entries go first. Policies with the same maxSize share one store.',
       "64mb",
     ),
-    maxEntrySize: byteSize('Largest response body stored: bytes or a string such as "1mb". Larger responses stream through unstored.', "1mb"),
+    maxEntrySize: byteSize(
+      'Largest response body stored: bytes or a string such as "1mb". Larger responses stream through unstored.',
+      "1mb",
+    ),
     statuses: {
       type: "array",
       items: { type: "integer", minimum: 200, maximum: 499 },
@@ -72,7 +76,8 @@ export const cacheSchema = {
     sortQuery: {
       type: "boolean",
       default: false,
-      description: "Sort query parameters by name in the key, so `?a=1&b=2` and `?b=2&a=1` share an entry (repeated names keep their order).",
+      description:
+        "Sort query parameters by name in the key, so `?a=1&b=2` and `?b=2&a=1` share an entry (repeated names keep their order).",
     },
     staleWhileRevalidate: {
       type: "integer",
@@ -85,13 +90,15 @@ export const cacheSchema = {
       type: "integer",
       minimum: 0,
       default: 0,
-      description: "Seconds after expiry during which a stale entry answers instead of an upstream error (5xx, unreachable, timeout). The response's own `stale-if-error` wins.",
+      description:
+        "Seconds after expiry during which a stale entry answers instead of an upstream error (5xx, unreachable, timeout). The response's own `stale-if-error` wins.",
     },
     setCookie: {
       type: "string",
       enum: ["no-store", "strip"],
       default: "no-store",
-      description: "Responses with `Set-Cookie`: `no-store` never stores them; `strip` stores them without the Set-Cookie header (the client that caused the miss still receives it).",
+      description:
+        "Responses with `Set-Cookie`: `no-store` never stores them; `strip` stores them without the Set-Cookie header (the client that caused the miss still receives it).",
     },
     credentialHeaders: headerList(
       "Request headers carrying credentials the gateway does not verify itself. A request with one of them is answered only from entries stored for the same values, unless the upstream marked the response `public`, `s-maxage` or `must-revalidate` (RFC 9111 §3.5).",
@@ -104,7 +111,10 @@ export const cacheSchema = {
       description:
         "Responses to requests with unverified credentials that the upstream did not mark shareable: `per-credential` stores them under a hash of the credentials (only the same credentials get them back); `shared-only` never stores them (RFC 9111 §3.5 to the letter).",
     },
-    bypassHeaders: headerList("Requests carrying any of these headers bypass the cache (frameworks that honour them answer for another method or URL: a classic cache-poisoning vector).", DEFAULT_BYPASS_HEADERS),
+    bypassHeaders: headerList(
+      "Requests carrying any of these headers bypass the cache (frameworks that honour them answer for another method or URL: a classic cache-poisoning vector).",
+      DEFAULT_BYPASS_HEADERS,
+    ),
     coalesce: {
       type: "boolean",
       default: true,
@@ -149,11 +159,15 @@ export function compileOptions(options: CacheOptions, ctx: PolicyContext): Compi
   const problems: ConfigProblem[] = [];
   const maxSize = parseByteSize(options.maxSize);
   const maxEntrySize = parseByteSize(options.maxEntrySize);
-  if (maxSize === undefined || maxSize < 1) problems.push({ path: `${ctx.path}.maxSize`, message: 'must be a number of bytes or a size such as "64mb"' });
-  if (maxEntrySize === undefined || maxEntrySize < 1) problems.push({ path: `${ctx.path}.maxEntrySize`, message: 'must be a number of bytes or a size such as "1mb"' });
-  if (maxSize !== undefined && maxEntrySize !== undefined && maxEntrySize > maxSize) problems.push({ path: `${ctx.path}.maxEntrySize`, message: `must not exceed maxSize (${maxSize} bytes)` });
+  if (maxSize === undefined || maxSize < 1)
+    problems.push({ path: `${ctx.path}.maxSize`, message: 'must be a number of bytes or a size such as "64mb"' });
+  if (maxEntrySize === undefined || maxEntrySize < 1)
+    problems.push({ path: `${ctx.path}.maxEntrySize`, message: 'must be a number of bytes or a size such as "1mb"' });
+  if (maxSize !== undefined && maxEntrySize !== undefined && maxEntrySize > maxSize)
+    problems.push({ path: `${ctx.path}.maxEntrySize`, message: `must not exceed maxSize (${maxSize} bytes)` });
   options.statuses.forEach((status, i) => {
-    if (status === 206 || status === 304) problems.push({ path: `${ctx.path}.statuses[${i}]`, message: `${status} responses cannot be stored` });
+    if (status === 206 || status === 304)
+      problems.push({ path: `${ctx.path}.statuses[${i}]`, message: `${status} responses cannot be stored` });
   });
   let backend: "memory" | "redis" = options.store === "auto" ? ctx.stores.backend : options.store;
   if (backend === "redis" && ctx.stores.redis === undefined) {

@@ -67,11 +67,18 @@ describe("capturing responses", () => {
     const { createGateway, definePolicy, silentLogger } = await import("@turnpike/core");
     const { createCachePolicy } = await import("../src/index.js");
     let n = 0;
-    const answer = definePolicy({ name: "answer", schema: { type: "object", properties: {} }, create: () => (_req, res) => void res.json({ n: ++n }) });
+    const answer = definePolicy({
+      name: "answer",
+      schema: { type: "object", properties: {} },
+      create: () => (_req, res) => void res.json({ n: ++n }),
+    });
     const gw = await createGateway({
       logger: silentLogger,
       policies: [createCachePolicy(), answer],
-      config: { apiEndpoints: { all: { paths: ["/*"] } }, pipelines: { p: { apiEndpoints: ["all"], policies: [{ cache: { ttl: 60 } }, { answer: {} }] } } },
+      config: {
+        apiEndpoints: { all: { paths: ["/*"] } },
+        pipelines: { p: { apiEndpoints: ["all"], policies: [{ cache: { ttl: 60 } }, { answer: {} }] } },
+      },
     });
     const request = (await import("supertest")).default;
     // supertest listens on a new port per request: fix the Host, which is part of the key.

@@ -4,7 +4,6 @@
 import { afterEach, describe, expect, it } from "@jest/globals";
 import type { PolicyMiddleware } from "@turnpike/core";
 import { startUpstream, type TestUpstream } from "@turnpike/testing";
-import type http from "node:http";
 import { send, startCacheGateway, type Harness } from "./support/harness.js";
 
 interface HeldUpstream {

@@ -31,28 +31,44 @@ describe("storage plan", () => {
     const plan = (headers: Record<string, string>, ttl = 0) => planStorage(200, headers, { ...rules, ttl }, T, T);
     expect(plan({ "cache-control": "max-age=10, s-maxage=20" })).toMatchObject({ freshUntil: T + 20_000, shareable: true });
     expect(plan({ "cache-control": "max-age=10" })).toMatchObject({ freshUntil: T + 10_000, shareable: false });
-    expect(plan({ date: new Date(T - 3_600_000).toUTCString(), expires: new Date(T - 3_600_000 + 30_000).toUTCString() })).toMatchObject({ freshUntil: T + 30_000 });
+    expect(plan({ date: new Date(T - 3_600_000).toUTCString(), expires: new Date(T - 3_600_000 + 30_000).toUTCString() })).toMatchObject({
+      freshUntil: T + 30_000,
+    });
     expect(plan({}, 7)).toMatchObject({ freshUntil: T + 7_000 });
     expect(plan({})).toBe("not-fresh");
   });
 
   it("subtracts the upstream's Age and the exchange's duration", () => {
-    expect(planStorage(200, { "cache-control": "max-age=100", age: "30" }, rules, T - 5_000, T)).toMatchObject({ initialAge: 35, freshUntil: T + 65_000 });
+    expect(planStorage(200, { "cache-control": "max-age=100", age: "30" }, rules, T - 5_000, T)).toMatchObject({
+      initialAge: 35,
+      freshUntil: T + 65_000,
+    });
   });
 
   it("refuses what a shared cache must not store", () => {
     expect(planStorage(500, { "cache-control": "max-age=60" }, rules, T, T)).toBe("status");
     expect(planStorage(200, { "cache-control": "max-age=60", vary: "Accept, *" }, rules, T, T)).toBe("vary-star");
     expect(planStorage(200, { "cache-control": "max-age=60", "set-cookie": ["a=1"] }, rules, T, T)).toBe("set-cookie");
-    expect(planStorage(200, { "cache-control": "max-age=60", "set-cookie": ["a=1"] }, { ...rules, stripSetCookie: true }, T, T)).toMatchObject({ vary: [] });
+    expect(
+      planStorage(200, { "cache-control": "max-age=60", "set-cookie": ["a=1"] }, { ...rules, stripSetCookie: true }, T, T),
+    ).toMatchObject({ vary: [] });
   });
 
   it("keeps stale windows unless a directive forbids serving stale", () => {
     const withStale = { ...rules, staleIfError: 100, staleWhileRevalidate: 50 };
-    expect(planStorage(200, { "cache-control": "max-age=10" }, withStale, T, T)).toMatchObject({ staleIfErrorUntil: T + 110_000, staleWhileRevalidateUntil: T + 60_000, expiresAt: T + 110_000 });
-    expect(planStorage(200, { "cache-control": "max-age=10, stale-if-error=5" }, withStale, T, T)).toMatchObject({ staleIfErrorUntil: T + 15_000 });
+    expect(planStorage(200, { "cache-control": "max-age=10" }, withStale, T, T)).toMatchObject({
+      staleIfErrorUntil: T + 110_000,
+      staleWhileRevalidateUntil: T + 60_000,
+      expiresAt: T + 110_000,
+    });
+    expect(planStorage(200, { "cache-control": "max-age=10, stale-if-error=5" }, withStale, T, T)).toMatchObject({
+      staleIfErrorUntil: T + 15_000,
+    });
     for (const cc of ["max-age=10, must-revalidate", "max-age=10, proxy-revalidate", "s-maxage=10"]) {
-      expect(planStorage(200, { "cache-control": cc }, withStale, T, T)).toMatchObject({ staleIfErrorUntil: T + 10_000, expiresAt: T + 10_000 });
+      expect(planStorage(200, { "cache-control": cc }, withStale, T, T)).toMatchObject({
+        staleIfErrorUntil: T + 10_000,
+        expiresAt: T + 10_000,
+      });
     }
   });
 });

@@ -14,7 +14,9 @@ const pipelineWith = (policies: unknown[]): Record<string, unknown> => ({
 
 describe("cache options", () => {
   it("reports invalid options with their paths", async () => {
-    await expect(createPolicyApp(cachePolicy, { ttl: -1, store: "disk", statuses: [500, 206], maxSize: "lots", colour: "red" })).rejects.toMatchObject({
+    await expect(
+      createPolicyApp(cachePolicy, { ttl: -1, store: "disk", statuses: [500, 206], maxSize: "lots", colour: "red" }),
+    ).rejects.toMatchObject({
       problems: expect.arrayContaining([
         { path: "pipelines.test.policies[0].cache.ttl", message: "must be >= 0" },
         { path: "pipelines.test.policies[0].cache.colour", message: "is not a known option" },
@@ -25,7 +27,9 @@ describe("cache options", () => {
   });
 
   it("rejects what the schema cannot express: sizes, partial statuses, a Redis store without redis:", async () => {
-    await expect(createPolicyApp(cachePolicy, { maxSize: "1kb", maxEntrySize: "2kb", statuses: [200, 206], store: "redis" })).rejects.toMatchObject({
+    await expect(
+      createPolicyApp(cachePolicy, { maxSize: "1kb", maxEntrySize: "2kb", statuses: [200, 206], store: "redis" }),
+    ).rejects.toMatchObject({
       problems: expect.arrayContaining([
         { path: "pipelines.test.policies[0].cache.maxEntrySize", message: "must not exceed maxSize (1024 bytes)" },
         { path: "pipelines.test.policies[0].cache.statuses[1]", message: "206 responses cannot be stored" },
@@ -40,19 +44,28 @@ describe("cache options", () => {
   it("warns when it runs before an authentication policy, whose checks hits would skip", async () => {
     const warnings: string[] = [];
     const gw = await createGateway({
-      logger: { ...silentLogger, warn: (message: string) => void warnings.push(message), child: () => ({ ...silentLogger, warn: (m: string) => void warnings.push(m) }) } as typeof silentLogger,
+      logger: {
+        ...silentLogger,
+        warn: (message: string) => void warnings.push(message),
+        child: () => ({ ...silentLogger, warn: (m: string) => void warnings.push(m) }),
+      } as typeof silentLogger,
       policies: [cachePolicy],
       config: {
         ...pipelineWith([{ cache: { ttl: 5 } }, { "key-auth": {} }, { proxy: { url: "http://127.0.0.1:9" } }]),
         consumers: [],
       },
     });
-    expect(gw.snapshot.warnings).toEqual(expect.arrayContaining([expect.stringMatching(/^pipelines\.api\.policies\[0\]\.cache: cache runs before key-auth/)]));
+    expect(gw.snapshot.warnings).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^pipelines\.api\.policies\[0\]\.cache: cache runs before key-auth/)]),
+    );
     await gw.close();
   });
 
   it("is available by name without a plugins: entry (first-party package)", async () => {
-    const gw = await createGateway({ logger: silentLogger, config: pipelineWith([{ cache: { ttl: 5 } }, { proxy: { url: "http://127.0.0.1:9" } }]) });
+    const gw = await createGateway({
+      logger: silentLogger,
+      config: pipelineWith([{ cache: { ttl: 5 } }, { proxy: { url: "http://127.0.0.1:9" } }]),
+    });
     const steps = gw.snapshot.pipelines.get("api")!.steps;
     expect(steps.map((s) => s.policy)).toEqual(["cache", "proxy"]);
     expect((gw.config as GatewayConfig).plugins).toEqual([]);

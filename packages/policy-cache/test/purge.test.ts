@@ -79,7 +79,10 @@ describe("purge", () => {
 
   it("accepts the selector as query parameters too", async () => {
     await warm(h, ["/q/1"]);
-    const res = await undiciRequest(`${h.adminUrl}/cache?prefix=%2Fq%2F`, { method: "DELETE", headers: { authorization: `Bearer ${TOKEN}` } });
+    const res = await undiciRequest(`${h.adminUrl}/cache?prefix=%2Fq%2F`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
     expect(await res.body.json()).toEqual({ purged: 1 });
   });
 
@@ -94,7 +97,11 @@ describe("purge", () => {
       };
       arrived();
     });
-    const s = await startCacheGateway({ cache: { ttl: 60 }, upstreamServer: upstream, config: { admin: { port: 0, host: "127.0.0.1", token: TOKEN } } });
+    const s = await startCacheGateway({
+      cache: { ttl: 60 },
+      upstreamServer: upstream,
+      config: { admin: { port: 0, host: "127.0.0.1", token: TOKEN } },
+    });
     const inFlight = send(s.url, "/racing");
     await reached;
     await purge(s, { all: true });

@@ -3,7 +3,15 @@
  * child process loading the plugin by name, one in-process), a real upstream.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { spawnGateway, startRedis, startUpstream, writeConfig, type GatewayProcess, type TestRedis, type TestUpstream } from "@turnpike/testing";
+import {
+  spawnGateway,
+  startRedis,
+  startUpstream,
+  writeConfig,
+  type GatewayProcess,
+  type TestRedis,
+  type TestUpstream,
+} from "@turnpike/testing";
 import { Redis } from "ioredis";
 import { once } from "node:events";
 import { request as undiciRequest } from "undici";
@@ -115,7 +123,8 @@ describe("Redis store shared by two gateways", () => {
       return ["get", "mget"].reduce((sum, cmd) => sum + Number(new RegExp(`cmdstat_${cmd}:calls=(\\d+)`).exec(stats)?.[1] ?? 0), 0);
     };
     const before = await reads();
-    for (let i = 0; i < 5; i++) expect((await send(inProcess.url, "/near", { headers: { host: "api.example.com" } })).headers["x-cache"]).toBe("HIT");
+    for (let i = 0; i < 5; i++)
+      expect((await send(inProcess.url, "/near", { headers: { host: "api.example.com" } })).headers["x-cache"]).toBe("HIT");
     // One read for the descriptor and one for the entry; the other four hits come from this process.
     expect((await reads()) - before).toBeLessThanOrEqual(2);
     expect(inProcess.received("/near")).toHaveLength(1); // the first instance's miss only
@@ -125,12 +134,18 @@ describe("Redis store shared by two gateways", () => {
     const path = "/vary?vary=Accept-Language";
     await send(child.url, path, { headers: { host: "api.example.com", "accept-language": "en" } });
     await writes.descriptorWritten(path);
-    expect((await send(inProcess.url, path, { headers: { host: "api.example.com", "accept-language": "en" } })).headers["x-cache"]).toBe("HIT");
-    expect((await send(inProcess.url, path, { headers: { host: "api.example.com", "accept-language": "fr" } })).headers["x-cache"]).toBe("MISS");
+    expect((await send(inProcess.url, path, { headers: { host: "api.example.com", "accept-language": "en" } })).headers["x-cache"]).toBe(
+      "HIT",
+    );
+    expect((await send(inProcess.url, path, { headers: { host: "api.example.com", "accept-language": "fr" } })).headers["x-cache"]).toBe(
+      "MISS",
+    );
 
     await send(child.url, "/mine", { headers: { host: "api.example.com", authorization: "Bearer a" } });
     await writes.descriptorWritten("/mine");
-    expect((await send(inProcess.url, "/mine", { headers: { host: "api.example.com", authorization: "Bearer a" } })).headers["x-cache"]).toBe("HIT");
+    expect(
+      (await send(inProcess.url, "/mine", { headers: { host: "api.example.com", authorization: "Bearer a" } })).headers["x-cache"],
+    ).toBe("HIT");
     const b = await send(inProcess.url, "/mine", { headers: { host: "api.example.com", authorization: "Bearer b" } });
     expect([b.headers["x-cache"], b.json!.authorization]).toEqual(["MISS", "Bearer b"]);
   });
@@ -190,11 +205,33 @@ describe("Redis store reads", () => {
     const client = new Redis(server.url);
     const errors: unknown[] = [];
     // Without the near cache: every read goes to Redis.
-    const store = new RedisStore(client, "t:", Date.now, { ttlMs: 0, maxSize: 1 }, (err: unknown) => errors.push(err), () => () => undefined);
+    const store = new RedisStore(
+      client,
+      "t:",
+      Date.now,
+      { ttlMs: 0, maxSize: 1 },
+      (err: unknown) => errors.push(err),
+      () => () => undefined,
+    );
     const now = Date.now();
-    const plan = { responseTime: now, initialAge: 0, freshUntil: now + 60_000, staleWhileRevalidateUntil: now + 60_000, staleIfErrorUntil: now + 60_000, expiresAt: now + 60_000, shareable: false, vary: [] };
+    const plan = {
+      responseTime: now,
+      initialAge: 0,
+      freshUntil: now + 60_000,
+      staleWhileRevalidateUntil: now + 60_000,
+      staleIfErrorUntil: now + 60_000,
+      expiresAt: now + 60_000,
+      shareable: false,
+      vary: [],
+    };
     const descriptor = { vary: [], consumerShared: false, credentialShared: false, uncacheable: false };
-    for (const name of ["a", "b", "c"]) await store.set(`GET\np\nhttp\nh\n\n/${name}`, descriptor, `GET\np\nhttp\nh\n\n/${name}`, makeEntry(200, ["x-name"], [name], Buffer.from(`body ${name}`), plan));
+    for (const name of ["a", "b", "c"])
+      await store.set(
+        `GET\np\nhttp\nh\n\n/${name}`,
+        descriptor,
+        `GET\np\nhttp\nh\n\n/${name}`,
+        makeEntry(200, ["x-name"], [name], Buffer.from(`body ${name}`), plan),
+      );
     const mgetsBefore = /cmdstat_mget:calls=(\d+)/.exec(await client.info("commandstats"))?.[1] ?? "0";
     const entries = await Promise.all(["a", "missing", "b", "c"].map((name) => store.get(`GET\np\nhttp\nh\n\n/${name}`)));
     const mgetsAfter = /cmdstat_mget:calls=(\d+)/.exec(await client.info("commandstats"))?.[1];

@@ -63,11 +63,14 @@ describe("cache semantics (memory store, fake clock)", () => {
     expect((await send(h.url, "/expired?expires=0")).headers["x-cache"]).toBe("MISS");
   });
 
-  it.each([["no-store"], ["private"], ['private="x-user"'], ["no-cache"], ["max-age=0"]])("never reuses a response with Cache-Control: %s", async (cc) => {
-    const path = `/directive-${enc(cc)}?cc=${enc(cc)}`;
-    expect((await send(h.url, path)).headers["x-cache"]).toBe("MISS");
-    expect((await send(h.url, path)).headers["x-cache"]).toBe("MISS");
-  });
+  it.each([["no-store"], ["private"], ['private="x-user"'], ["no-cache"], ["max-age=0"]])(
+    "never reuses a response with Cache-Control: %s",
+    async (cc) => {
+      const path = `/directive-${enc(cc)}?cc=${enc(cc)}`;
+      expect((await send(h.url, path)).headers["x-cache"]).toBe("MISS");
+      expect((await send(h.url, path)).headers["x-cache"]).toBe("MISS");
+    },
+  );
 
   it("keeps one variant per value of the headers named by Vary", async () => {
     const path = "/vary?vary=Accept-Language";

@@ -14,5 +14,9 @@ export const IPV6_SUBNET_OPTION = {
 
 /** The `message` option of a policy's error answer. */
 export function messageOption(what: string): { type: "string"; minLength: 1; description: string } {
-  return { type: "string", minLength: 1, description: `Message of the JSON error body when ${what}. Default: the gateway's standard message for the error code.` };
+  return {
+    type: "string",
+    minLength: 1,
+    description: `Message of the JSON error body when ${what}. Default: the gateway's standard message for the error code.`,
+  };
 }

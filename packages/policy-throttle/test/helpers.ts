@@ -3,6 +3,7 @@
  */
 import { jest } from "@jest/globals";
 import { createGateway, createLogger, type Gateway, type Logger, type PolicyDefinition } from "@turnpike/core";
+import type { ServerResponse } from "node:http";
 
 /** A start date far from any period boundary surprises: 2030-01-15T10:00:00Z (a Tuesday). */
 export const START = Date.UTC(2030, 0, 15, 10, 0, 0);
@@ -14,7 +15,18 @@ export const START = Date.UTC(2030, 0, 15, 10, 0, 0);
 export function fakeClock(start = START): { advance(ms: number): void; set(at: number): void } {
   jest.useFakeTimers({
     now: start,
-    doNotFake: ["hrtime", "nextTick", "performance", "queueMicrotask", "setImmediate", "clearImmediate", "setInterval", "clearInterval", "setTimeout", "clearTimeout"],
+    doNotFake: [
+      "hrtime",
+      "nextTick",
+      "performance",
+      "queueMicrotask",
+      "setImmediate",
+      "clearImmediate",
+      "setInterval",
+      "clearInterval",
+      "setTimeout",
+      "clearTimeout",
+    ],
   });
   return {
     advance: (ms) => jest.setSystemTime(Date.now() + ms),
@@ -67,7 +79,7 @@ export function count(statuses: number[], status: number): number {
 export interface HeldUpstream {
   readonly url: string;
   /** Responses waiting, oldest first. */
-  readonly held: import("node:http").ServerResponse[];
+  readonly held: ServerResponse[];
   /** Resolves once at least `n` requests are held. */
   waitForHeld(n: number): Promise<void>;
   /** Answers the oldest held request with 200. */
@@ -80,7 +92,7 @@ export interface HeldUpstream {
 /** Starts a {@link HeldUpstream} on 127.0.0.1. */
 export async function startHeldUpstream(): Promise<HeldUpstream> {
   const { startUpstream } = await import("@turnpike/testing");
-  const held: import("node:http").ServerResponse[] = [];
+  const held: ServerResponse[] = [];
   const waiters: { n: number; resolve: () => void }[] = [];
   const upstream = await startUpstream((_req, res) => {
     held.push(res);
@@ -91,7 +103,7 @@ export async function startHeldUpstream(): Promise<HeldUpstream> {
       }
     }
   });
-  const answer = (res: import("node:http").ServerResponse): void => {
+  const answer = (res: ServerResponse): void => {
     if (!res.writableEnded && !res.destroyed) res.end("held ok");
   };
   return {

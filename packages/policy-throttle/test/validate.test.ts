@@ -18,7 +18,12 @@ describe("turnpike validate", () => {
       pipelines: {
         api: {
           apiEndpoints: ["api"],
-          policies: [{ "rate-limit": { max: 0 } }, { quota: { max: 10, store: "redis" } }, { "concurrency-limit": { max: 1, by: "cookie" } }, { proxy: { serviceEndpoint: "backend" } }],
+          policies: [
+            { "rate-limit": { max: 0 } },
+            { quota: { max: 10, store: "redis" } },
+            { "concurrency-limit": { max: 1, by: "cookie" } },
+            { proxy: { serviceEndpoint: "backend" } },
+          ],
         },
       },
     });
@@ -37,7 +42,14 @@ describe("turnpike validate", () => {
         api: {
           apiEndpoints: ["api"],
           policies: [
-            { "rate-limit": [{ condition: { name: "method", methods: ["POST"] }, action: { max: 10, windowMs: 60000, rateLimitBy: "${req.user.id}", delayMs: 0 } }] },
+            {
+              "rate-limit": [
+                {
+                  condition: { name: "method", methods: ["POST"] },
+                  action: { max: 10, windowMs: 60000, rateLimitBy: "${req.user.id}", delayMs: 0 },
+                },
+              ],
+            },
             { proxy: { serviceEndpoint: "backend" } },
           ],
         },
@@ -45,6 +57,8 @@ describe("turnpike validate", () => {
     });
     const { code, stdout, stderr } = await runTurnpike(["validate", "-c", file]);
     expect([code, stdout.trim()]).toEqual([0, expect.stringContaining("ok")]);
-    expect(stdout + stderr).toContain("pipelines.api.policies[0].rate-limit[0].action.delayMs: accepted for Express Gateway compatibility and ignored");
+    expect(stdout + stderr).toContain(
+      "pipelines.api.policies[0].rate-limit[0].action.delayMs: accepted for Express Gateway compatibility and ignored",
+    );
   });
 });

@@ -31,8 +31,15 @@ export function cliPath(): string {
 }
 
 /** Runs a CLI command to completion; resolves with its exit code and output. */
-export async function runTurnpike(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [cliPath(), ...args], { env: { ...process.env, ...options.env }, cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"] });
+export async function runTurnpike(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [cliPath(), ...args], {
+    env: { ...process.env, ...options.env },
+    cwd: options.cwd,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -124,7 +131,10 @@ export function spawnProcess(command: string, args: string[], options: { cwd?: s
  * @throws when the process exits or does not print them in time (its output is in the message).
  */
 export async function spawnGateway(configFile: string, options: SpawnGatewayOptions = {}): Promise<GatewayProcess> {
-  const proc = spawnProcess(process.execPath, [cliPath(), "start", "-c", configFile, ...(options.args ?? [])], { cwd: path.dirname(configFile), env: options.env ?? {} });
+  const proc = spawnProcess(process.execPath, [cliPath(), "start", "-c", configFile, ...(options.args ?? [])], {
+    cwd: path.dirname(configFile),
+    env: options.env ?? {},
+  });
   const timeoutMs = options.timeoutMs ?? 20_000;
   try {
     const [, url] = await proc.waitForOutput(/gateway listening on (\S+)/, timeoutMs);

@@ -1,7 +1,16 @@
 /**
  * Running a policy in-process, through the real compiler and dispatcher, for policy tests.
  */
-import { createGateway, definePolicy, silentLogger, type Consumer, type Gateway, type Logger, type PolicyDefinition, type PolicyMiddleware } from "@turnpike/core";
+import {
+  createGateway,
+  definePolicy,
+  silentLogger,
+  type Consumer,
+  type Gateway,
+  type Logger,
+  type PolicyDefinition,
+  type PolicyMiddleware,
+} from "@turnpike/core";
 
 /** Options of {@link createPolicyApp}. */
 export interface PolicyAppOptions {

@@ -45,9 +45,13 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
 }
 
 function launch(port: number): ChildProcess {
-  return spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no"], {
-    stdio: "ignore",
-  });
+  return spawn(
+    "redis-server",
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no"],
+    {
+      stdio: "ignore",
+    },
+  );
 }
 
 /**

@@ -9,7 +9,11 @@ import path from "node:path";
  * Writes `config` (an object, written as JSON, which is valid YAML; or YAML text) to
  * `<new temp dir>/gateway.config.yml` and returns the file's path.
  */
-export function writeConfig(config: object | string, fileName = "gateway.config.yml", dir = mkdtempSync(path.join(os.tmpdir(), "turnpike-test-"))): string {
+export function writeConfig(
+  config: object | string,
+  fileName = "gateway.config.yml",
+  dir = mkdtempSync(path.join(os.tmpdir(), "turnpike-test-")),
+): string {
   const file = path.join(dir, fileName);
   writeFileSync(file, typeof config === "string" ? config : JSON.stringify(config, null, 2));
   return file;

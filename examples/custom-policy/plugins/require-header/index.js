@@ -29,7 +29,9 @@ export const requireHeader = definePolicy({
     return function requireHeader(req, _res, next) {
       const value = req.headers[name];
       if (typeof value !== "string" || (accepted && !accepted.has(value))) {
-        return next(new GatewayError("BAD_REQUEST", `The ${header} header is required${accepted ? ` (one of: ${[...accepted].join(", ")})` : ""}`));
+        return next(
+          new GatewayError("BAD_REQUEST", `The ${header} header is required${accepted ? ` (one of: ${[...accepted].join(", ")})` : ""}`),
+        );
       }
       if (target) req.headers[target] = value;
       next();

@@ -12,7 +12,14 @@ export function auditLog(logger: Logger): RequestHandler {
     res.once("finish", () => {
       const read = req.method === "GET" || req.method === "HEAD";
       const path = req.originalUrl.split("?", 1)[0];
-      logger[read && res.statusCode !== 401 ? "debug" : "info"]("%s %s %d (%s) %s", req.method, path, res.statusCode, req.socket.remoteAddress ?? "-", res.getHeader("x-request-id") ?? "-");
+      logger[read && res.statusCode !== 401 ? "debug" : "info"](
+        "%s %s %d (%s) %s",
+        req.method,
+        path,
+        res.statusCode,
+        req.socket.remoteAddress ?? "-",
+        res.getHeader("x-request-id") ?? "-",
+      );
     });
     next();
   };

@@ -24,7 +24,8 @@ export function bearerAuth(token: string | undefined): RequestHandler {
   const expected = digest(token);
   return function checkAdminToken(req, _res, next) {
     const header = req.headers.authorization;
-    if (header === undefined) return next(new GatewayError("UNAUTHORIZED", "The admin API requires an Authorization: Bearer token", { headers: CHALLENGE }));
+    if (header === undefined)
+      return next(new GatewayError("UNAUTHORIZED", "The admin API requires an Authorization: Bearer token", { headers: CHALLENGE }));
     const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
     if (!match || !timingSafeEqual(digest(match[1]!), expected)) {
       return next(new GatewayError("UNAUTHORIZED", "The admin token is missing or invalid", { headers: { ...CHALLENGE } }));

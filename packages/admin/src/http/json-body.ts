@@ -35,7 +35,8 @@ export function jsonBody(limit = BODY_LIMIT_BYTES): RequestHandler[] {
       parse(req, _res, (err?: unknown) => {
         if (err === undefined) return next();
         const e = err as { status?: number; type?: string };
-        if (e.status === 413 || e.type === "entity.too.large") return next(new GatewayError("PAYLOAD_TOO_LARGE", `The request body is larger than ${limit} bytes`));
+        if (e.status === 413 || e.type === "entity.too.large")
+          return next(new GatewayError("PAYLOAD_TOO_LARGE", `The request body is larger than ${limit} bytes`));
         if (e.status === 415 || e.type === "charset.unsupported" || e.type === "encoding.unsupported") {
           return next(new GatewayError("UNSUPPORTED_MEDIA_TYPE", "Request bodies must be UTF-8 JSON"));
         }

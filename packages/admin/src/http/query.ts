@@ -31,10 +31,12 @@ export function readQuery<K extends string>(req: Request, extra: readonly K[] = 
   }
   let count = DEFAULT_PAGE_SIZE;
   if (values.count !== undefined) {
-    if (!/^\d{1,9}$/.test(values.count) || Number(values.count) < 1) problems.push({ path: "query.count", message: "must be a positive integer" });
+    if (!/^\d{1,9}$/.test(values.count) || Number(values.count) < 1)
+      problems.push({ path: "query.count", message: "must be a positive integer" });
     else count = Math.min(Number(values.count), MAX_PAGE_SIZE);
   }
-  if (values.start !== undefined && values.start.length > 256) problems.push({ path: "query.start", message: "is not a cursor this API returned" });
+  if (values.start !== undefined && values.start.length > 256)
+    problems.push({ path: "query.start", message: "is not a cursor this API returned" });
   if (problems.length > 0) throw validationError(problems);
   const start = values.start === undefined || values.start === "" || values.start === "0" ? undefined : values.start;
   const result: Record<string, unknown> = { ...values, start, count };

@@ -20,7 +20,8 @@ export function allowHeader(methods: readonly string[]): string {
 
 /** Middleware answering 405 with `Allow` (for a path whose other methods are served elsewhere). */
 export function methodNotAllowed(allow: string): (req: Request, res: Response, next: (err?: unknown) => void) => void {
-  return (req, _res, next) => next(new GatewayError("METHOD_NOT_ALLOWED", `${req.method} is not allowed here (allowed: ${allow})`, { headers: { Allow: allow } }));
+  return (req, _res, next) =>
+    next(new GatewayError("METHOD_NOT_ALLOWED", `${req.method} is not allowed here (allowed: ${allow})`, { headers: { Allow: allow } }));
 }
 
 /**
@@ -36,7 +37,8 @@ export function resource(router: Router, path: string, handlers: Partial<Record<
   router.all(path, async (req, res) => {
     const method = req.method === "HEAD" ? "GET" : (req.method as AdminMethod);
     const handler = handlers[method];
-    if (!handler) throw new GatewayError("METHOD_NOT_ALLOWED", `${req.method} is not allowed here (allowed: ${allow})`, { headers: { Allow: allow } });
+    if (!handler)
+      throw new GatewayError("METHOD_NOT_ALLOWED", `${req.method} is not allowed here (allowed: ${allow})`, { headers: { Allow: allow } });
     await handler(req, res);
   });
 }

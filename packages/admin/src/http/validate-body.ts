@@ -14,7 +14,16 @@ export interface FieldProblem {
 /** What a field of a request body may hold. */
 export type FieldSpec =
   /** `nullable`: `null` is accepted (an update removing the field). */
-  | { kind: "string"; required?: boolean; nullable?: boolean; maxLength?: number; pattern?: RegExp; patternText?: string; format?: "email" | "uri"; description?: string }
+  | {
+      kind: "string";
+      required?: boolean;
+      nullable?: boolean;
+      maxLength?: number;
+      pattern?: RegExp;
+      patternText?: string;
+      format?: "email" | "uri";
+      description?: string;
+    }
   | { kind: "boolean"; required?: boolean }
   /** A list of strings; a single string is accepted and read as a one-item list (Express Gateway). */
   | { kind: "strings"; required?: boolean; maxItems?: number; itemPattern?: RegExp; itemPatternText?: string }
@@ -43,8 +52,10 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 function checkString(spec: Extract<FieldSpec, { kind: "string" }>, value: unknown, path: string, problems: FieldProblem[]): void {
   if (typeof value !== "string") return void problems.push({ path, message: "must be a string" });
   if (value.length === 0) return void problems.push({ path, message: "must not be empty" });
-  if (value.length > (spec.maxLength ?? MAX_STRING)) return void problems.push({ path, message: `must be at most ${spec.maxLength ?? MAX_STRING} characters` });
-  if (spec.pattern && !spec.pattern.test(value)) return void problems.push({ path, message: `must match ${spec.patternText ?? String(spec.pattern)}` });
+  if (value.length > (spec.maxLength ?? MAX_STRING))
+    return void problems.push({ path, message: `must be at most ${spec.maxLength ?? MAX_STRING} characters` });
+  if (spec.pattern && !spec.pattern.test(value))
+    return void problems.push({ path, message: `must match ${spec.patternText ?? String(spec.pattern)}` });
   if (spec.format === "email" && !EMAIL.test(value)) return void problems.push({ path, message: "must be an email address" });
   if (spec.format === "uri") {
     try {
@@ -64,7 +75,8 @@ function checkStrings(spec: Extract<FieldSpec, { kind: "strings" }>, value: unkn
     const itemPath = typeof value === "string" ? path : join(path, i);
     if (typeof item !== "string" || item.length === 0) problems.push({ path: itemPath, message: "must be a non-empty string" });
     else if (item.length > MAX_STRING) problems.push({ path: itemPath, message: `must be at most ${MAX_STRING} characters` });
-    else if (spec.itemPattern && !spec.itemPattern.test(item)) problems.push({ path: itemPath, message: `must match ${spec.itemPatternText ?? String(spec.itemPattern)}` });
+    else if (spec.itemPattern && !spec.itemPattern.test(item))
+      problems.push({ path: itemPath, message: `must match ${spec.itemPatternText ?? String(spec.itemPattern)}` });
   });
 }
 
@@ -73,7 +85,8 @@ export function checkFields(table: FieldTable, body: unknown, base = ""): FieldP
   const problems: FieldProblem[] = [];
   if (!isPlainObject(body)) return [{ path: base || "(body)", message: "must be a JSON object" }];
   for (const [key, spec] of Object.entries(table)) {
-    if (spec.kind !== "server-owned" && spec.required && body[key] === undefined) problems.push({ path: join(base, key), message: "is required" });
+    if (spec.kind !== "server-owned" && spec.required && body[key] === undefined)
+      problems.push({ path: join(base, key), message: "is required" });
   }
   for (const [key, value] of Object.entries(body)) {
     const path = join(base, key);

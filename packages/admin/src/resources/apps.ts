@@ -42,7 +42,10 @@ export function appsRouter(access: StoreAccess): Router {
       const user = await storeCall(access.store().getUser(userId));
       if (!user) throw validationError([{ path: "userId", message: "no user has this id or username" }]);
       const app = await storeCall(access.store().createApp(user.id, input));
-      res.status(201).location(`/apps/${encodeURIComponent(app.id)}`).json(app);
+      res
+        .status(201)
+        .location(`/apps/${encodeURIComponent(app.id)}`)
+        .json(app);
     },
   });
 

@@ -63,7 +63,10 @@ export function credentialsRouter(access: StoreAccess): Router {
       const body = req.body as Record<string, unknown> | undefined;
       const type = body?.type;
       const known = isCredentialType(type);
-      const table: FieldTable = { ...NEW_CREDENTIAL, credential: { kind: "object", fields: known ? CREDENTIAL_FIELDS[type]! : ANY_CREDENTIAL_FIELDS } };
+      const table: FieldTable = {
+        ...NEW_CREDENTIAL,
+        credential: { kind: "object", fields: known ? CREDENTIAL_FIELDS[type]! : ANY_CREDENTIAL_FIELDS },
+      };
       const problems = checkFields(table, body);
       if (type !== undefined && typeof type === "string" && !known) problems.unshift(typeProblem("type"));
       if (problems.length > 0) throw validationError(problems);
@@ -78,7 +81,10 @@ export function credentialsRouter(access: StoreAccess): Router {
       // Express Gateway returned a basic-auth password only when it generated it: the caller knows its own.
       const { password, ...shown } = issued;
       const answer = password !== undefined && input.password === undefined ? { ...shown, password } : shown;
-      res.status(201).location(`/credentials/${issued.type}/${encodeURIComponent(issued.id)}`).json(answer);
+      res
+        .status(201)
+        .location(`/credentials/${issued.type}/${encodeURIComponent(issued.id)}`)
+        .json(answer);
     },
   });
 

@@ -7,7 +7,11 @@ import type { FieldSpec, FieldTable } from "../http/validate-body.js";
 /** No control characters, and no `:` (the separator of Basic credentials and of `apiKey keyId:secret`). */
 export const LOGIN_NAME: FieldSpec = { kind: "string", pattern: /^[^\x00-\x1f\x7f:]+$/, patternText: "printable characters without ':'" };
 /** Visible ASCII without spaces or `:`: key ids travel in headers and `?apiKey=` parameters. */
-export const KEY_ID: FieldSpec = { kind: "string", pattern: /^[\x21-\x39\x3b-\x7e]+$/, patternText: "visible ASCII characters without ':'" };
+export const KEY_ID: FieldSpec = {
+  kind: "string",
+  pattern: /^[\x21-\x39\x3b-\x7e]+$/,
+  patternText: "visible ASCII characters without ':'",
+};
 /** Visible ASCII without spaces: the secret travels in a header. */
 export const KEY_SECRET: FieldSpec = { kind: "string", pattern: /^[\x21-\x7e]+$/, patternText: "visible ASCII characters" };
 /** Any printable text. */
@@ -15,14 +19,21 @@ export const PASSWORD: FieldSpec = { kind: "string", pattern: /^[^\x00-\x1f\x7f]
 /** RFC 6749's scope-token: visible ASCII except `"` and `\`. */
 export const SCOPE_PATTERN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 /** Human description of {@link SCOPE_PATTERN}. */
-export const SCOPE_PATTERN_TEXT = 'visible ASCII characters except \'"\' and \'\\\'';
+export const SCOPE_PATTERN_TEXT = "visible ASCII characters except '\"' and '\\'";
 /** A list of scope names (one string accepted, as in Express Gateway). */
 export const SCOPES: FieldSpec = { kind: "strings", itemPattern: SCOPE_PATTERN, itemPatternText: SCOPE_PATTERN_TEXT };
 
 const SERVER_OWNED: FieldSpec = { kind: "server-owned" };
 
 /** Fields every stored record has and only the server writes. */
-const RECORD_FIELDS: FieldTable = { id: SERVER_OWNED, isActive: SERVER_OWNED, createdAt: SERVER_OWNED, updatedAt: SERVER_OWNED, declared: SERVER_OWNED, type: SERVER_OWNED };
+const RECORD_FIELDS: FieldTable = {
+  id: SERVER_OWNED,
+  isActive: SERVER_OWNED,
+  createdAt: SERVER_OWNED,
+  updatedAt: SERVER_OWNED,
+  declared: SERVER_OWNED,
+  type: SERVER_OWNED,
+};
 
 /** `POST /users`. */
 export const NEW_USER: FieldTable = {

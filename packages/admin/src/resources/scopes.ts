@@ -36,7 +36,8 @@ export function scopesRouter(access: StoreAccess): Router {
   resource(router, "/scopes/:scope", {
     async GET(req, res) {
       const scope = param(req, "scope");
-      if (!(await storeCall(access.store().hasScope(scope)))) throw new GatewayError("RESOURCE_NOT_FOUND", `No scope ${JSON.stringify(scope)}`);
+      if (!(await storeCall(access.store().hasScope(scope))))
+        throw new GatewayError("RESOURCE_NOT_FOUND", `No scope ${JSON.stringify(scope)}`);
       res.json({ scope });
     },
     async PUT(req, res) {

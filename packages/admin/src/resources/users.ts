@@ -32,7 +32,10 @@ export function usersRouter(access: StoreAccess): Router {
     async POST(req, res) {
       const input = validateBody<UserInput>(NEW_USER, req.body);
       const user = await storeCall(access.store().createUser(input));
-      res.status(201).location(`/users/${encodeURIComponent(user.id)}`).json(user);
+      res
+        .status(201)
+        .location(`/users/${encodeURIComponent(user.id)}`)
+        .json(user);
     },
   });
 
@@ -43,7 +46,8 @@ export function usersRouter(access: StoreAccess): Router {
     async PUT(req, res) {
       const { username, ...changes } = validateBody<UserChanges & { username?: string }>(USER_CHANGES, req.body);
       const user = await load(param(req, "id"));
-      if (username !== undefined && username !== user.username) throw new GatewayError("VALIDATION_FAILED", "Invalid request: username: cannot be changed");
+      if (username !== undefined && username !== user.username)
+        throw new GatewayError("VALIDATION_FAILED", "Invalid request: username: cannot be changed");
       res.json(await storeCall(access.store().updateUser(user.id, changes)));
     },
     async DELETE(req, res) {

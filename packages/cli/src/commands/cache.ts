@@ -11,13 +11,24 @@ const purge: Subcommand = async (args, io) => {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { ...ADMIN_OPTIONS, all: { type: "boolean" }, prefix: { type: "string" }, key: { type: "string" }, host: { type: "string" }, json: { type: "boolean" } },
+    options: {
+      ...ADMIN_OPTIONS,
+      all: { type: "boolean" },
+      prefix: { type: "string" },
+      key: { type: "string" },
+      host: { type: "string" },
+      json: { type: "boolean" },
+    },
   });
   if (positionals.length > 0) throw new UsageError("cache purge takes no positional arguments");
   const given = [values.all === true, values.prefix !== undefined, values.key !== undefined].filter(Boolean).length;
   if (given !== 1) throw new UsageError("cache purge needs exactly one of --all, --prefix PATH or --key PATH");
   if (values.all && values.host !== undefined) throw new UsageError("--host cannot be combined with --all");
-  const body: Record<string, unknown> = values.all ? { all: true } : values.prefix !== undefined ? { prefix: values.prefix } : { key: values.key };
+  const body: Record<string, unknown> = values.all
+    ? { all: true }
+    : values.prefix !== undefined
+      ? { prefix: values.prefix }
+      : { key: values.key };
   if (values.host !== undefined) body.host = values.host;
   const { purged } = await adminRequest<{ purged: number }>(adminTarget(values, io.env), "DELETE", "/cache", body);
   if (values.json) printJson(io, { purged });
@@ -36,7 +47,7 @@ export const cacheCommand: Command = {
     "  --key PATH        remove one resource, every variant of it: a path and query (/users/42?x=1),",
     "                    optionally preceded by a host (api.example.com/users/42)",
     "  --host HOST       only entries for this Host (without a port: any port)",
-    "  --json            print {\"purged\": N}",
+    '  --json            print {"purged": N}',
     "",
     ADMIN_USAGE,
   ].join("\n"),

@@ -23,7 +23,19 @@ interface Credential {
 }
 
 const TYPES = ["key-auth", "basic-auth", "jwt"];
-const CREDENTIAL_KEYS = ["type", "id", "consumerId", "keyId", "keySecret", "password", "scopes", "isActive", "declared", "createdAt", "updatedAt"];
+const CREDENTIAL_KEYS = [
+  "type",
+  "id",
+  "consumerId",
+  "keyId",
+  "keySecret",
+  "password",
+  "scopes",
+  "isActive",
+  "declared",
+  "createdAt",
+  "updatedAt",
+];
 
 const OUTPUT = { json: { type: "boolean" }, quiet: { type: "boolean", short: "q" } } as const;
 const TYPE = { type: { type: "string", short: "t" } } as const;
@@ -65,7 +77,11 @@ const create: Subcommand = async (args, io) => {
   if (values.password !== undefined) credential.password = values.password;
   const scopes = splitList(values.scopes);
   if (scopes.length > 0) credential.scopes = scopes;
-  const created = await adminRequest<Credential>(adminTarget(values, io.env), "POST", "/credentials", { consumerId: values.consumer, type, credential });
+  const created = await adminRequest<Credential>(adminTarget(values, io.env), "POST", "/credentials", {
+    consumerId: values.consumer,
+    type,
+    credential,
+  });
   if (values.json) printJson(io, created);
   else if (values.quiet) {
     // Express Gateway's -q output: what a client needs to authenticate.
@@ -83,7 +99,13 @@ const list: Subcommand = async (args, io) => {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { ...ADMIN_OPTIONS, ...OUTPUT, consumer: { type: "string", short: "c" }, filter: { type: "string", short: "f" }, type: TYPE.type },
+    options: {
+      ...ADMIN_OPTIONS,
+      ...OUTPUT,
+      consumer: { type: "string", short: "c" },
+      filter: { type: "string", short: "f" },
+      type: TYPE.type,
+    },
   });
   if (positionals.length > 0) throw new UsageError("credentials list takes no positional arguments (use -c CONSUMER)");
   const filter = values.filter ?? "all";
@@ -91,13 +113,24 @@ const list: Subcommand = async (args, io) => {
   const query = new URLSearchParams();
   if (values.consumer !== undefined) query.set("consumerId", values.consumer);
   const type = values.type === undefined ? undefined : credentialType(values.type);
-  const all = await fetchAllPages<Credential>(adminTarget(values, io.env), `/credentials${query.size > 0 ? `?${query}` : ""}`, "credentials");
-  const credentials = all.filter((c) => (filter === "all" || (filter === "active") === (c.isActive !== false)) && (type === undefined || c.type === type));
+  const all = await fetchAllPages<Credential>(
+    adminTarget(values, io.env),
+    `/credentials${query.size > 0 ? `?${query}` : ""}`,
+    "credentials",
+  );
+  const credentials = all.filter(
+    (c) => (filter === "all" || (filter === "active") === (c.isActive !== false)) && (type === undefined || c.type === type),
+  );
   if (values.json) printJson(io, credentials);
   else if (values.quiet) credentials.forEach((c) => io.out(c.id));
   else if (credentials.length === 0) io.out(values.consumer === undefined ? "no credentials" : `${values.consumer} has no credentials`);
   else {
-    const rows = credentials.map((c) => ({ ...c, consumer: c.consumerId, active: yesNo(c.isActive), source: c.declared ? "config" : "api" }));
+    const rows = credentials.map((c) => ({
+      ...c,
+      consumer: c.consumerId,
+      active: yesNo(c.isActive),
+      source: c.declared ? "config" : "api",
+    }));
     io.out(formatTable(rows, ["type", "id", "consumer", "scopes", "active", "source"]));
   }
   return 0;
@@ -110,7 +143,11 @@ function oneId(positionals: string[], what: string): string {
 
 const info: Subcommand = async (args, io) => {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ...ADMIN_OPTIONS, ...OUTPUT, ...TYPE } });
-  const credential = await adminRequest<Credential>(adminTarget(values, io.env), "GET", path(credentialType(values.type), oneId(positionals, "credentials info")));
+  const credential = await adminRequest<Credential>(
+    adminTarget(values, io.env),
+    "GET",
+    path(credentialType(values.type), oneId(positionals, "credentials info")),
+  );
   if (values.json) printJson(io, credential);
   else if (values.quiet) io.out(credential.id);
   else show(io, credential);
@@ -119,8 +156,13 @@ const info: Subcommand = async (args, io) => {
 
 function setStatus(status: boolean, verb: string): Subcommand {
   return async (args, io) => {
-    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ...ADMIN_OPTIONS, ...TYPE, quiet: OUTPUT.quiet } });
-    if (positionals.length === 0) throw new UsageError(`credentials ${verb} needs at least one credential id (the keyId for key-auth and jwt)`);
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { ...ADMIN_OPTIONS, ...TYPE, quiet: OUTPUT.quiet },
+    });
+    if (positionals.length === 0)
+      throw new UsageError(`credentials ${verb} needs at least one credential id (the keyId for key-auth and jwt)`);
     const type = credentialType(values.type);
     const target = adminTarget(values, io.env);
     for (const id of positionals) {
@@ -135,7 +177,13 @@ const scopes: Subcommand = async (args, io) => {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { ...ADMIN_OPTIONS, ...TYPE, add: { type: "string", multiple: true }, remove: { type: "string", multiple: true }, set: { type: "string", multiple: true } },
+    options: {
+      ...ADMIN_OPTIONS,
+      ...TYPE,
+      add: { type: "string", multiple: true },
+      remove: { type: "string", multiple: true },
+      set: { type: "string", multiple: true },
+    },
   });
   const id = oneId(positionals, "credentials scopes");
   const type = credentialType(values.type);
@@ -156,7 +204,15 @@ const scopes: Subcommand = async (args, io) => {
 };
 
 const revoke = setStatus(false, "revoke");
-const subcommands: Record<string, Subcommand> = { create, list, info, revoke, deactivate: revoke, activate: setStatus(true, "activate"), scopes };
+const subcommands: Record<string, Subcommand> = {
+  create,
+  list,
+  info,
+  revoke,
+  deactivate: revoke,
+  activate: setStatus(true, "activate"),
+  scopes,
+};
 
 export const credentialsCommand: Command = {
   name: "credentials",

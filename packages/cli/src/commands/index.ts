@@ -10,4 +10,12 @@ import { startCommand } from "./start.js";
 import { usersCommand } from "./users.js";
 import { validateCommand } from "./validate.js";
 
-export const commands: readonly Command[] = [startCommand, validateCommand, initCommand, usersCommand, credentialsCommand, scopesCommand, cacheCommand];
+export const commands: readonly Command[] = [
+  startCommand,
+  validateCommand,
+  initCommand,
+  usersCommand,
+  credentialsCommand,
+  scopesCommand,
+  cacheCommand,
+];

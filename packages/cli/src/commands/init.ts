@@ -44,7 +44,10 @@ export const initCommand: Command = {
     const manifestPath = path.join(target, "package.json");
     if (existsSync(manifestPath)) {
       const manifest = JSON.parse(await readFile(manifestPath, "utf8")) as Record<string, unknown>;
-      manifest.name = path.basename(target).toLowerCase().replace(/[^a-z0-9-]/g, "-");
+      manifest.name = path
+        .basename(target)
+        .toLowerCase()
+        .replace(/[^a-z0-9-]/g, "-");
       await writeFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
     }
     io.out(`wrote ${name} to ${target}`);

@@ -18,7 +18,10 @@ export const startCommand: Command = {
     "  --no-watch          do not reload the configuration when the file changes",
   ].join("\n"),
   async run(args, io) {
-    const { values } = parseArgs({ args, options: { config: { type: "string", short: "c" }, "no-watch": { type: "boolean" }, watch: { type: "boolean" } } });
+    const { values } = parseArgs({
+      args,
+      options: { config: { type: "string", short: "c" }, "no-watch": { type: "boolean" }, watch: { type: "boolean" } },
+    });
     const file = path.resolve(io.cwd, values.config ?? "gateway.config.yml");
     let gateway;
     try {
@@ -50,7 +53,8 @@ export const startCommand: Command = {
     if (addresses.https) io.out(`gateway listening on ${addresses.https}`);
     if (addresses.admin) io.out(`admin listening on ${addresses.admin}`);
     // A policy's stray promise must not take every in-flight request down with the process.
-    const onRejection = (reason: unknown): void => gateway.logger.error("unhandled rejection (a policy or plugin bug): %s", (reason as Error)?.stack ?? reason);
+    const onRejection = (reason: unknown): void =>
+      gateway.logger.error("unhandled rejection (a policy or plugin bug): %s", (reason as Error)?.stack ?? reason);
     process.on("unhandledRejection", onRejection);
 
     const signal = await new Promise<NodeJS.Signals>((resolve) => {

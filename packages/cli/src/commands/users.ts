@@ -28,7 +28,13 @@ const PROFILE = {
   "redirect-uri": { type: "string" },
 } as const;
 
-function profile(values: { property?: string[] | undefined; firstname?: string | undefined; lastname?: string | undefined; email?: string | undefined; "redirect-uri"?: string | undefined }): Record<string, string> {
+function profile(values: {
+  property?: string[] | undefined;
+  firstname?: string | undefined;
+  lastname?: string | undefined;
+  email?: string | undefined;
+  "redirect-uri"?: string | undefined;
+}): Record<string, string> {
   const body = parseProperties(values.property);
   if (values.firstname !== undefined) body.firstname = values.firstname;
   if (values.lastname !== undefined) body.lastname = values.lastname;
@@ -70,7 +76,12 @@ const list: Subcommand = async (args, io) => {
   else if (values.quiet) users.forEach((u) => io.out(u.username));
   else if (users.length === 0) io.out("no users");
   else {
-    const rows = users.map((u) => ({ ...u, name: [u.firstname, u.lastname].filter((n) => typeof n === "string").join(" ") || undefined, active: yesNo(u.isActive), source: u.declared ? "config" : "api" }));
+    const rows = users.map((u) => ({
+      ...u,
+      name: [u.firstname, u.lastname].filter((n) => typeof n === "string").join(" ") || undefined,
+      active: yesNo(u.isActive),
+      source: u.declared ? "config" : "api",
+    }));
     io.out(formatTable(rows, ["id", "username", "name", "email", "active", "source"]));
   }
   return 0;
@@ -86,7 +97,8 @@ const info: Subcommand = async (args, io) => {
 const update: Subcommand = async (args, io) => {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ...ADMIN_OPTIONS, ...OUTPUT, ...PROFILE } });
   const body = profile(values);
-  if (Object.keys(body).length === 0) throw new UsageError("users update needs at least one field (--firstname, --email, -p key=value ...)");
+  if (Object.keys(body).length === 0)
+    throw new UsageError("users update needs at least one field (--firstname, --email, -p key=value ...)");
   const user = await adminRequest<User>(adminTarget(values, io.env), "PUT", path(one(positionals, "users update")), body);
   if (!values.json && !values.quiet) io.out(`updated user ${user.username}`);
   showUser(io, user, values);
@@ -107,7 +119,8 @@ const remove: Subcommand = async (args, io) => {
 function setStatus(status: boolean): Subcommand {
   return async (args, io) => {
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ...ADMIN_OPTIONS, quiet: OUTPUT.quiet } });
-    if (positionals.length === 0) throw new UsageError(`users ${status ? "activate" : "deactivate"} needs at least one user id or username`);
+    if (positionals.length === 0)
+      throw new UsageError(`users ${status ? "activate" : "deactivate"} needs at least one user id or username`);
     const target = adminTarget(values, io.env);
     for (const user of positionals) {
       const answer = await adminRequest<{ status?: string }>(target, "PUT", `${path(user)}/status`, { status });
@@ -117,7 +130,16 @@ function setStatus(status: boolean): Subcommand {
   };
 }
 
-const subcommands: Record<string, Subcommand> = { create, list, info, update, remove, rm: remove, activate: setStatus(true), deactivate: setStatus(false) };
+const subcommands: Record<string, Subcommand> = {
+  create,
+  list,
+  info,
+  update,
+  remove,
+  rm: remove,
+  activate: setStatus(true),
+  deactivate: setStatus(false),
+};
 
 export const usersCommand: Command = {
   name: "users",

@@ -24,10 +24,16 @@ const apiEndpointRule = {
   type: "object",
   additionalProperties: false,
   properties: {
-    host: { type: "string", description: "Host to match: exact, `*.example.com` (one more label) or `*` (any). Case-insensitive; the port is ignored." },
+    host: {
+      type: "string",
+      description: "Host to match: exact, `*.example.com` (one more label) or `*` (any). Case-insensitive; the port is ignored.",
+    },
     hostRegex: { type: "string", minLength: 1, description: "Regular expression matched against the host (Express Gateway)." },
     path: { ...stringOrList, description: "Alias of `paths` (Express Gateway)." },
-    paths: { ...stringOrList, description: "Paths to match: exact (`/users`), wildcard (`/users/*`) or with parameters (`/users/:id`). Default: every path." },
+    paths: {
+      ...stringOrList,
+      description: "Paths to match: exact (`/users`), wildcard (`/users/*`) or with parameters (`/users/:id`). Default: every path.",
+    },
     pathRegex: { type: "string", minLength: 1, description: "Regular expression matched against the canonical path (Express Gateway)." },
     methods: { ...stringOrList, description: "HTTP methods to match (list, or comma-separated string). Default: every method." },
     scopes: {
@@ -39,11 +45,36 @@ const apiEndpointRule = {
 };
 
 const limitProps = {
-  maxHeaderSize: { type: "integer", minimum: 1024, default: DEFAULTS.server.maxHeaderSize, description: "Largest request head in bytes; larger gets 431." },
-  headersTimeout: { type: "integer", minimum: 1, default: DEFAULTS.server.headersTimeout, description: "Time (ms) a client has to send the request head." },
-  requestTimeout: { type: "integer", minimum: 0, default: DEFAULTS.server.requestTimeout, description: "Time (ms) a client has to send the whole request; 0 disables." },
-  keepAliveTimeout: { type: "integer", minimum: 0, default: DEFAULTS.server.keepAliveTimeout, description: "Time (ms) an idle keep-alive connection stays open." },
-  shutdownTimeout: { type: "integer", minimum: 0, default: DEFAULTS.server.shutdownTimeout, description: "On SIGTERM or reload, time (ms) in-flight requests get to finish before connections are closed." },
+  maxHeaderSize: {
+    type: "integer",
+    minimum: 1024,
+    default: DEFAULTS.server.maxHeaderSize,
+    description: "Largest request head in bytes; larger gets 431.",
+  },
+  headersTimeout: {
+    type: "integer",
+    minimum: 1,
+    default: DEFAULTS.server.headersTimeout,
+    description: "Time (ms) a client has to send the request head.",
+  },
+  requestTimeout: {
+    type: "integer",
+    minimum: 0,
+    default: DEFAULTS.server.requestTimeout,
+    description: "Time (ms) a client has to send the whole request; 0 disables.",
+  },
+  keepAliveTimeout: {
+    type: "integer",
+    minimum: 0,
+    default: DEFAULTS.server.keepAliveTimeout,
+    description: "Time (ms) an idle keep-alive connection stays open.",
+  },
+  shutdownTimeout: {
+    type: "integer",
+    minimum: 0,
+    default: DEFAULTS.server.shutdownTimeout,
+    description: "On SIGTERM or reload, time (ms) in-flight requests get to finish before connections are closed.",
+  },
 };
 
 const credential = {
@@ -70,7 +101,11 @@ export const gatewayConfigSchema: JsonSchema = {
       type: "object",
       description: "The HTTP listener.",
       additionalProperties: false,
-      properties: { port: { ...port, default: 8080 }, host: { type: "string", description: `Address to bind (default ${DEFAULTS.host}).` }, hostname: { type: "string", description: "Alias of `host` (Express Gateway)." } },
+      properties: {
+        port: { ...port, default: 8080 },
+        host: { type: "string", description: `Address to bind (default ${DEFAULTS.host}).` },
+        hostname: { type: "string", description: "Alias of `host` (Express Gateway)." },
+      },
     },
     https: {
       type: "object",
@@ -160,7 +195,12 @@ export const gatewayConfigSchema: JsonSchema = {
             items: {
               anyOf: [
                 { type: "string" },
-                { type: "object", additionalProperties: false, properties: { url: { type: "string" }, weight: { type: "integer", minimum: 1 } }, required: ["url"] },
+                {
+                  type: "object",
+                  additionalProperties: false,
+                  properties: { url: { type: "string" }, weight: { type: "integer", minimum: 1 } },
+                  required: ["url"],
+                },
               ],
             },
             description: "Several instances to balance across: URLs, or `{url, weight}`.",
@@ -169,7 +209,11 @@ export const gatewayConfigSchema: JsonSchema = {
         },
       },
     },
-    policies: { type: "array", items: { type: "string" }, description: "Allow-list of policy names (Express Gateway); absent: every loaded policy." },
+    policies: {
+      type: "array",
+      items: { type: "string" },
+      description: "Allow-list of policy names (Express Gateway); absent: every loaded policy.",
+    },
     pipeline: { type: ["object", "array"], description: "Alias of `pipelines` (Express Gateway)." },
     pipelines: {
       type: ["object", "array", "null"],

@@ -24,7 +24,11 @@ export interface LoadConfigOptions {
  * Parses configuration text (YAML, which includes JSON) after `${VAR}` substitution.
  * @throws ConfigError with the line of each syntax error.
  */
-export function parseConfigText(text: string, source: string, env: NodeJS.ProcessEnv = process.env): { document: unknown; warnings: string[] } {
+export function parseConfigText(
+  text: string,
+  source: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { document: unknown; warnings: string[] } {
   const { text: substituted, missing } = interpolateEnv(text, env);
   const warnings = [...new Set(missing)].map((name) => `environment variable ${name} is not set; using an empty value`);
   const isJson = source.endsWith(".json");
@@ -52,7 +56,10 @@ export function parseConfigText(text: string, source: string, env: NodeJS.Proces
 export function parseConfig(document: unknown, options: LoadConfigOptions & { source?: string } = {}): GatewayConfig {
   const baseDir = path.resolve(options.baseDir ?? (options.source ? path.dirname(options.source) : process.cwd()));
   if (document === null || typeof document !== "object" || Array.isArray(document)) {
-    throw new ConfigError([{ path: "", message: "the configuration must be a mapping of keys (http, apiEndpoints, pipelines, ...)" }], options.source);
+    throw new ConfigError(
+      [{ path: "", message: "the configuration must be a mapping of keys (http, apiEndpoints, pipelines, ...)" }],
+      options.source,
+    );
   }
   // Work on a copy: validation writes defaults, and the caller's object must stay as it was.
   const raw = structuredClone(document) as Record<string, unknown>;
@@ -90,7 +97,9 @@ export async function readConfigFile(source: string, env?: NodeJS.ProcessEnv): P
   try {
     text = await readFile(source, "utf8");
   } catch (err) {
-    throw new ConfigError([{ path: "", message: `cannot read ${source}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }]);
+    throw new ConfigError([
+      { path: "", message: `cannot read ${source}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` },
+    ]);
   }
   return parseConfigText(text, source, env);
 }

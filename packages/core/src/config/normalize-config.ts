@@ -130,7 +130,8 @@ function checkConsumers(declared: ConsumerDeclaration[], problems: ConfigProblem
   const usernames = new Set<string>();
   const keyIds = new Set<string>();
   for (const consumer of declared) {
-    if (usernames.has(consumer.username)) problems.push({ path: joinPath(consumer.path, "username"), message: `${JSON.stringify(consumer.username)} is declared twice` });
+    if (usernames.has(consumer.username))
+      problems.push({ path: joinPath(consumer.path, "username"), message: `${JSON.stringify(consumer.username)} is declared twice` });
     usernames.add(consumer.username);
     for (const credential of consumer.credentials) {
       const rule = CREDENTIAL_FIELDS[credential.type];
@@ -139,7 +140,8 @@ function checkConsumers(declared: ConsumerDeclaration[], problems: ConfigProblem
         continue;
       }
       for (const field of rule.required) {
-        if ((credential as unknown as Raw)[field] === undefined) problems.push({ path: joinPath(credential.path, field), message: `is required for ${credential.type} credentials` });
+        if ((credential as unknown as Raw)[field] === undefined)
+          problems.push({ path: joinPath(credential.path, field), message: `is required for ${credential.type} credentials` });
       }
       for (const field of ["keyId", "keySecret", "password"]) {
         if ((credential as unknown as Raw)[field] !== undefined && !rule.allowed.includes(field)) {
@@ -148,7 +150,8 @@ function checkConsumers(declared: ConsumerDeclaration[], problems: ConfigProblem
       }
       if (credential.keyId !== undefined) {
         const key = `${credential.type}:${credential.keyId}`;
-        if (keyIds.has(key)) problems.push({ path: joinPath(credential.path, "keyId"), message: `${JSON.stringify(credential.keyId)} is declared twice` });
+        if (keyIds.has(key))
+          problems.push({ path: joinPath(credential.path, "keyId"), message: `${JSON.stringify(credential.keyId)} is declared twice` });
         keyIds.add(key);
       }
     }
@@ -163,7 +166,11 @@ function consumers(raw: Raw[] | undefined): ConsumerDeclaration[] {
       username,
       fields,
       path: base,
-      credentials: (credentials as Raw[]).map((cred, j) => ({ ...cred, scopes: list(cred.scopes), path: joinPath(joinPath(base, "credentials"), j) })) as ConsumerDeclaration["credentials"],
+      credentials: (credentials as Raw[]).map((cred, j) => ({
+        ...cred,
+        scopes: list(cred.scopes),
+        path: joinPath(joinPath(base, "credentials"), j),
+      })) as ConsumerDeclaration["credentials"],
     };
   });
 }
@@ -315,7 +322,11 @@ function pipelines(raw: Raw | Raw[] | undefined, problems: ConfigProblem[]): Pip
 
 function trustProxy(raw: unknown): TrustProxySetting {
   if (raw === undefined) return false;
-  if (typeof raw === "string") return raw.split(",").map((s) => s.trim()).filter(Boolean);
+  if (typeof raw === "string")
+    return raw
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
   return raw as TrustProxySetting;
 }
 
@@ -326,7 +337,8 @@ function trustProxy(raw: unknown): TrustProxySetting {
 export function normalizeConfig(raw: Raw, baseDir: string, problems: ConfigProblem[], source?: string): GatewayConfig {
   const warnings: string[] = [];
   for (const key of EG_SYSTEM_KEYS) {
-    if (raw[key] !== undefined) warnings.push(`${key}: Express Gateway setting ignored by Turnpike${key === "db" ? " (use redis: for shared state)" : ""}`);
+    if (raw[key] !== undefined)
+      warnings.push(`${key}: Express Gateway setting ignored by Turnpike${key === "db" ? " (use redis: for shared state)" : ""}`);
   }
   const pipelinesAt = raw.pipelines !== undefined ? raw.pipelines : raw.pipeline;
   const server: ServerLimits = { ...DEFAULTS.server, ...(raw.server ?? {}) };
@@ -367,7 +379,9 @@ export function normalizeConfig(raw: Raw, baseDir: string, problems: ConfigProbl
       if (!config.apiEndpoints[endpoint]) {
         problems.push({ path: at, message: `apiEndpoint ${JSON.stringify(endpoint)} is not defined in apiEndpoints` });
       } else if (servedBy.has(endpoint)) {
-        warnings.push(`${at}: apiEndpoint ${JSON.stringify(endpoint)} is already handled by pipeline ${JSON.stringify(servedBy.get(endpoint))}; the first pipeline wins`);
+        warnings.push(
+          `${at}: apiEndpoint ${JSON.stringify(endpoint)} is already handled by pipeline ${JSON.stringify(servedBy.get(endpoint))}; the first pipeline wins`,
+        );
       } else {
         servedBy.set(endpoint, pipeline.name);
       }

@@ -50,11 +50,20 @@ class Registry {
   readonly policies = new Map<string, Registered<PolicyDefinition<any>>>();
   readonly conditions = new Map<string, Registered<ConditionDefinition<any>>>();
 
-  add(origin: string, policies: readonly PolicyDefinition<any>[] = [], conditions: readonly ConditionDefinition<any>[] = [], problems: ConfigProblem[], at: string): void {
+  add(
+    origin: string,
+    policies: readonly PolicyDefinition<any>[] = [],
+    conditions: readonly ConditionDefinition<any>[] = [],
+    problems: ConfigProblem[],
+    at: string,
+  ): void {
     for (const policy of policies) {
       const existing = this.policies.get(policy.name);
       if (existing && existing.origin !== origin) {
-        problems.push({ path: at, message: `policy ${JSON.stringify(policy.name)} from ${origin} is already provided by ${existing.origin}` });
+        problems.push({
+          path: at,
+          message: `policy ${JSON.stringify(policy.name)} from ${origin} is already provided by ${existing.origin}`,
+        });
       } else {
         this.policies.set(policy.name, { definition: policy, origin });
       }
@@ -62,7 +71,10 @@ class Registry {
     for (const condition of conditions) {
       const existing = this.conditions.get(condition.name);
       if (existing && existing.origin !== origin) {
-        problems.push({ path: at, message: `condition ${JSON.stringify(condition.name)} from ${origin} is already provided by ${existing.origin}` });
+        problems.push({
+          path: at,
+          message: `condition ${JSON.stringify(condition.name)} from ${origin} is already provided by ${existing.origin}`,
+        });
       } else {
         this.conditions.set(condition.name, { definition: condition, origin });
       }
@@ -125,7 +137,12 @@ export async function compileGateway(config: GatewayConfig, services: CompileSer
     if (!registered) {
       const why = UNSUPPORTED_CONDITIONS[name];
       throw new ConfigError([
-        { path: joinPath(at, "name"), message: why ? `condition ${JSON.stringify(name)} is not supported: ${why}` : `unknown condition ${JSON.stringify(name)} (available: ${[...registry.conditions.keys()].join(", ")})` },
+        {
+          path: joinPath(at, "name"),
+          message: why
+            ? `condition ${JSON.stringify(name)} is not supported: ${why}`
+            : `unknown condition ${JSON.stringify(name)} (available: ${[...registry.conditions.keys()].join(", ")})`,
+        },
       ]);
     }
     const optionProblems = validator.validate(registered.definition.schema, options, at);
@@ -138,7 +155,12 @@ export async function compileGateway(config: GatewayConfig, services: CompileSer
     });
   };
 
-  const compileStep = async (policy: PolicyDefinition<any>, pipelineName: string, step: PolicyStepConfig, endpoints: GatewayConfig["apiEndpoints"][string]): Promise<CompiledStep> => {
+  const compileStep = async (
+    policy: PolicyDefinition<any>,
+    pipelineName: string,
+    step: PolicyStepConfig,
+    endpoints: GatewayConfig["apiEndpoints"][string],
+  ): Promise<CompiledStep> => {
     const stepProblems: ConfigProblem[] = [];
     let condition: ConditionPredicate | undefined;
     if (step.condition) {
@@ -155,7 +177,10 @@ export async function compileGateway(config: GatewayConfig, services: CompileSer
 
     const properties = (policy.schema.properties ?? {}) as Record<string, { deprecated?: boolean; description?: string }>;
     for (const key of Object.keys(step.action)) {
-      if (properties[key]?.deprecated) warnings.push(`${joinPath(step.path, key)}: accepted for Express Gateway compatibility and ignored (${properties[key]?.description ?? "no effect in Turnpike"})`);
+      if (properties[key]?.deprecated)
+        warnings.push(
+          `${joinPath(step.path, key)}: accepted for Express Gateway compatibility and ignored (${properties[key]?.description ?? "no effect in Turnpike"})`,
+        );
     }
     const ctx: PolicyContext = {
       name: policy.name,
@@ -171,7 +196,8 @@ export async function compileGateway(config: GatewayConfig, services: CompileSer
       onClose: (close) => closers.push(close),
     };
     const handle = await policy.create(options, ctx);
-    if (typeof handle !== "function") throw new ConfigError([{ path: step.path, message: `policy ${policy.name} did not return a middleware function` }]);
+    if (typeof handle !== "function")
+      throw new ConfigError([{ path: step.path, message: `policy ${policy.name} did not return a middleware function` }]);
     return { policy: policy.name, condition, handle };
   };
 
@@ -183,7 +209,10 @@ export async function compileGateway(config: GatewayConfig, services: CompileSer
     const steps: CompiledStep[] = [];
     for (const entry of pipeline.policies) {
       if (config.policies && !config.policies.includes(entry.name)) {
-        problems.push({ path: entry.path, message: `policy ${JSON.stringify(entry.name)} is not listed in the top-level policies allow-list` });
+        problems.push({
+          path: entry.path,
+          message: `policy ${JSON.stringify(entry.name)} is not listed in the top-level policies allow-list`,
+        });
         continue;
       }
       const registered = registry.policies.get(entry.name);
@@ -218,7 +247,8 @@ export async function compileGateway(config: GatewayConfig, services: CompileSer
 
   const close = async (): Promise<void> => {
     const results = await Promise.allSettled(closers.map(async (c) => c()));
-    for (const r of results) if (r.status === "rejected") services.logger.warn("a policy failed to close: %s", (r.reason as Error)?.message ?? r.reason);
+    for (const r of results)
+      if (r.status === "rejected") services.logger.warn("a policy failed to close: %s", (r.reason as Error)?.message ?? r.reason);
   };
   if (problems.length > 0) {
     await close();

@@ -49,7 +49,11 @@ export const builtinConditions: readonly ConditionDefinition<any>[] = [
   }),
   defineCondition<{ condition: unknown }>({
     name: "not",
-    schema: { type: "object", properties: { condition: { type: "object", required: ["name"], description: "Condition to negate." } }, required: ["condition"] },
+    schema: {
+      type: "object",
+      properties: { condition: { type: "object", required: ["name"], description: "Condition to negate." } },
+      required: ["condition"],
+    },
     create({ condition }, ctx) {
       const predicate = ctx.compileCondition(condition, `${ctx.path}.condition`);
       return (req, res) => !predicate(req, res);
@@ -57,12 +61,23 @@ export const builtinConditions: readonly ConditionDefinition<any>[] = [
   }),
   defineCondition<{ path: string }>({
     name: "pathExact",
-    schema: { type: "object", properties: { path: { type: "string", description: "Canonical path (without query) to compare with." } }, required: ["path"] },
-    create: ({ path }) => (req) => currentPath(req) === path,
+    schema: {
+      type: "object",
+      properties: { path: { type: "string", description: "Canonical path (without query) to compare with." } },
+      required: ["path"],
+    },
+    create:
+      ({ path }) =>
+      (req) =>
+        currentPath(req) === path,
   }),
   defineCondition<{ pattern: string }>({
     name: "pathMatch",
-    schema: { type: "object", properties: { pattern: { type: "string", description: "Regular expression tested against the canonical path and query." } }, required: ["pattern"] },
+    schema: {
+      type: "object",
+      properties: { pattern: { type: "string", description: "Regular expression tested against the canonical path and query." } },
+      required: ["pattern"],
+    },
     create({ pattern }, ctx) {
       let re: RegExp;
       try {
@@ -87,7 +102,11 @@ export const builtinConditions: readonly ConditionDefinition<any>[] = [
   }),
   defineCondition<{ pattern: string }>({
     name: "hostMatch",
-    schema: { type: "object", properties: { pattern: { type: "string", description: "Glob matched against the Host header (with or without its port)." } }, required: ["pattern"] },
+    schema: {
+      type: "object",
+      properties: { pattern: { type: "string", description: "Glob matched against the Host header (with or without its port)." } },
+      required: ["pattern"],
+    },
     create({ pattern }) {
       const re = globToRegex(pattern);
       return (req) => {
@@ -115,7 +134,8 @@ export const builtinConditions: readonly ConditionDefinition<any>[] = [
 
 /** Names Express Gateway had that Turnpike refuses, with the reason given at load. */
 export const UNSUPPORTED_CONDITIONS: Record<string, string> = {
-  expression: "evaluates JavaScript from the config on every request; Turnpike does not run config code (use pathMatch, method, hostMatch, allOf/oneOf/not or a plugin condition)",
+  expression:
+    "evaluates JavaScript from the config on every request; Turnpike does not run config code (use pathMatch, method, hostMatch, allOf/oneOf/not or a plugin condition)",
 };
 
 export type { ConditionPredicate };

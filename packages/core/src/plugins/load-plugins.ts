@@ -59,7 +59,9 @@ export function resolvePlugin(name: string, baseDir: string): string | undefined
 export async function loadPlugin(name: string, baseDir: string, configPath: string): Promise<PluginDefinition> {
   const file = resolvePlugin(name, baseDir);
   if (!file) {
-    throw new ConfigError([{ path: configPath, message: `plugin ${JSON.stringify(name)} cannot be found from ${baseDir} (is it installed?)` }]);
+    throw new ConfigError([
+      { path: configPath, message: `plugin ${JSON.stringify(name)} cannot be found from ${baseDir} (is it installed?)` },
+    ]);
   }
   let module: { default?: unknown };
   try {
@@ -69,14 +71,18 @@ export async function loadPlugin(name: string, baseDir: string, configPath: stri
   }
   const plugin = module.default;
   if (!isPluginDefinition(plugin)) {
-    throw new ConfigError([{ path: configPath, message: `plugin ${JSON.stringify(name)} must export a definePlugin(...) result as its default export` }]);
+    throw new ConfigError([
+      { path: configPath, message: `plugin ${JSON.stringify(name)} must export a definePlugin(...) result as its default export` },
+    ]);
   }
   const problems = [];
   for (const [i, policy] of (plugin.policies ?? []).entries()) {
-    if (!isPolicyDefinition(policy)) problems.push({ path: configPath, message: `plugin ${JSON.stringify(name)}: policies[${i}] is not a definePolicy(...) result` });
+    if (!isPolicyDefinition(policy))
+      problems.push({ path: configPath, message: `plugin ${JSON.stringify(name)}: policies[${i}] is not a definePolicy(...) result` });
   }
   for (const [i, condition] of (plugin.conditions ?? []).entries()) {
-    if (!isConditionDefinition(condition)) problems.push({ path: configPath, message: `plugin ${JSON.stringify(name)}: conditions[${i}] is not a defineCondition(...) result` });
+    if (!isConditionDefinition(condition))
+      problems.push({ path: configPath, message: `plugin ${JSON.stringify(name)}: conditions[${i}] is not a defineCondition(...) result` });
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return plugin;

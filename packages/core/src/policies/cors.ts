@@ -47,12 +47,32 @@ export const corsSchema = {
       ...stringOrList("Methods allowed in preflights (`Access-Control-Allow-Methods`), as a list or a comma-separated string."),
       default: ["GET", "HEAD", "PUT", "PATCH", "POST", "DELETE"],
     },
-    allowedHeaders: stringOrList("Request headers allowed in preflights (`Access-Control-Allow-Headers`). Default: the headers the preflight asks for."),
+    allowedHeaders: stringOrList(
+      "Request headers allowed in preflights (`Access-Control-Allow-Headers`). Default: the headers the preflight asks for.",
+    ),
     exposedHeaders: stringOrList("Response headers scripts may read (`Access-Control-Expose-Headers`)."),
-    credentials: { type: "boolean", description: "Send `Access-Control-Allow-Credentials: true` (cookies and HTTP authentication). Refused with an origin that allows everyone." },
-    maxAge: { type: "integer", minimum: -1, description: "Seconds browsers may cache a preflight answer (`Access-Control-Max-Age`); `-1` asks them not to. Default: not sent." },
-    preflightContinue: { type: "boolean", default: false, description: "Pass preflights on to the rest of the pipeline (with the CORS headers set) instead of answering them here." },
-    optionsSuccessStatus: { type: "integer", minimum: 200, maximum: 299, default: 204, description: "Status of the preflight answer (some legacy browsers need 200)." },
+    credentials: {
+      type: "boolean",
+      description:
+        "Send `Access-Control-Allow-Credentials: true` (cookies and HTTP authentication). Refused with an origin that allows everyone.",
+    },
+    maxAge: {
+      type: "integer",
+      minimum: -1,
+      description: "Seconds browsers may cache a preflight answer (`Access-Control-Max-Age`); `-1` asks them not to. Default: not sent.",
+    },
+    preflightContinue: {
+      type: "boolean",
+      default: false,
+      description: "Pass preflights on to the rest of the pipeline (with the CORS headers set) instead of answering them here.",
+    },
+    optionsSuccessStatus: {
+      type: "integer",
+      minimum: 200,
+      maximum: 299,
+      default: 204,
+      description: "Status of the preflight answer (some legacy browsers need 200).",
+    },
   },
 } as const;
 
@@ -70,14 +90,19 @@ const PROBE_ORIGINS = ["https://turnpike-probe.invalid", "http://198.51.100.7:80
 function compileOriginEntry(entry: string, path: string, ctx: PolicyContext, problems: ConfigProblem[]): string | RegExp | undefined {
   if (!entry.startsWith("/")) {
     if (entry !== "null" && !/^[a-z][a-z0-9+.-]*:\/\/[^/?#\s]+$/i.test(entry)) {
-      ctx.warn(`origin ${JSON.stringify(entry)} is not an origin (scheme://host[:port], no path or trailing slash): no browser sends it, so it never matches`);
+      ctx.warn(
+        `origin ${JSON.stringify(entry)} is not an origin (scheme://host[:port], no path or trailing slash): no browser sends it, so it never matches`,
+      );
     }
     // Browsers send scheme and host in lower case; the package compares exactly.
     return entry.toLowerCase();
   }
   const m = REGEX_FORM.exec(entry);
   if (!m) {
-    problems.push({ path, message: `${JSON.stringify(entry)}: an origin starting with "/" must be a regular expression written /pattern/flags` });
+    problems.push({
+      path,
+      message: `${JSON.stringify(entry)}: an origin starting with "/" must be a regular expression written /pattern/flags`,
+    });
     return undefined;
   }
   // `g` and `y` make RegExp.test stateful (lastIndex), so one request's match would change the next one's.
@@ -85,7 +110,9 @@ function compileOriginEntry(entry: string, path: string, ctx: PolicyContext, pro
   try {
     const regex = new RegExp(m[1]!, flags);
     if (!m[1]!.startsWith("^") || !m[1]!.endsWith("$")) {
-      ctx.warn(`origin ${entry} is not anchored at both ends, so it also matches origins that merely contain a match (e.g. a longer host); anchor it with ^ and $`);
+      ctx.warn(
+        `origin ${entry} is not anchored at both ends, so it also matches origins that merely contain a match (e.g. a longer host); anchor it with ^ and $`,
+      );
     }
     return regex;
   } catch (err) {
@@ -116,7 +143,9 @@ function compileOrigin(options: CorsOptions, ctx: PolicyContext): CompiledOrigin
   }
   if (options.credentials === true) {
     const allowsAll =
-      compiled === "*" || compiled === true || (Array.isArray(compiled) && compiled.some((o) => o instanceof RegExp && PROBE_ORIGINS.every((p) => o.test(p))));
+      compiled === "*" ||
+      compiled === true ||
+      (Array.isArray(compiled) && compiled.some((o) => o instanceof RegExp && PROBE_ORIGINS.every((p) => o.test(p))));
     if (allowsAll) {
       problems.push({
         path,
@@ -133,7 +162,9 @@ function compileOrigin(options: CorsOptions, ctx: PolicyContext): CompiledOrigin
 function warnAboutUnroutablePreflights(ctx: PolicyContext): void {
   for (const endpoint of ctx.apiEndpoints) {
     if (endpoint.methods !== undefined && !endpoint.methods.includes("OPTIONS")) {
-      ctx.warn(`apiEndpoint ${JSON.stringify(endpoint.name)} lists methods without OPTIONS: preflight requests get 404 before this policy runs; add OPTIONS to its methods`);
+      ctx.warn(
+        `apiEndpoint ${JSON.stringify(endpoint.name)} lists methods without OPTIONS: preflight requests get 404 before this policy runs; add OPTIONS to its methods`,
+      );
     }
   }
 }
@@ -148,7 +179,13 @@ const DECIDING_HEADERS = ["access-control-allow-origin", "access-control-allow-c
  */
 function keepCorsDecision(res: Response): void {
   const varyHeader = res.getHeader("vary");
-  const ours = varyHeader === undefined ? [] : String(varyHeader).split(",").map((t) => t.trim()).filter((t) => t !== "");
+  const ours =
+    varyHeader === undefined
+      ? []
+      : String(varyHeader)
+          .split(",")
+          .map((t) => t.trim())
+          .filter((t) => t !== "");
   if (varyHeader !== undefined) res.removeHeader("vary");
   const decided = DECIDING_HEADERS.filter((name) => res.hasHeader(name));
   const writeHead = res.writeHead;

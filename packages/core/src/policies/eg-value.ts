@@ -35,11 +35,15 @@ const QUOTED = /^'((?:[^'\\]|\\.)*)'$|^"((?:[^"\\]|\\.)*)"$/s;
 export function compileEgValue(value: string | number | boolean, path: string, ctx: Pick<PolicyContext, "compileTemplate">): EgValue {
   if (typeof value !== "string") return { constant: String(value) };
   const text = value.trim();
-  if (text === "") throw new ConfigError([{ path, message: "is empty: write a quoted literal (\"'text'\"), a property such as consumer.id, or a template" }]);
+  if (text === "")
+    throw new ConfigError([
+      { path, message: "is empty: write a quoted literal (\"'text'\"), a property such as consumer.id, or a template" },
+    ]);
   const quoted = QUOTED.exec(text);
   if (quoted) return { constant: (quoted[1] ?? quoted[2] ?? "").replace(/\\(.)/g, "$1") };
   let source: string;
-  if (text.length >= 2 && text.startsWith("`") && text.endsWith("`")) source = text.slice(1, -1); // a JavaScript template literal
+  if (text.length >= 2 && text.startsWith("`") && text.endsWith("`"))
+    source = text.slice(1, -1); // a JavaScript template literal
   else if (text.includes("${")) source = value;
   else source = `\${${text}}`;
   try {

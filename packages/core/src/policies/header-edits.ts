@@ -38,7 +38,8 @@ const REQUEST_GATEWAY_MANAGED: Record<string, string> = {
  * it may: identity, hop-by-hop, framing and forwarding headers are the gateway's.
  */
 export function reservedRequestHeaderReason(name: string): string | undefined {
-  if (isIdentityHeader(name)) return "identity headers are removed from every request and set only by the gateway, so clients and configuration cannot forge them";
+  if (isIdentityHeader(name))
+    return "identity headers are removed from every request and set only by the gateway, so clients and configuration cannot forge them";
   if (HOP_BY_HOP.has(name)) return "hop-by-hop headers are never forwarded";
   if (FORWARDING_HEADERS.has(name)) return "forwarding headers are the gateway's (see the proxy's xfwd option and trustProxy)";
   return REQUEST_GATEWAY_MANAGED[name];
@@ -61,7 +62,13 @@ export interface HeaderEdits {
 export type ReservedHeaderReason = (lowerCaseName: string) => string | undefined;
 
 /** Checks one name as written; the lower-case name, or undefined after recording the problem. */
-function checkHeaderName(raw: string, path: string, reserved: ReservedHeaderReason, verb: string, problems: ConfigProblem[]): string | undefined {
+function checkHeaderName(
+  raw: string,
+  path: string,
+  reserved: ReservedHeaderReason,
+  verb: string,
+  problems: ConfigProblem[],
+): string | undefined {
   const name = raw.toLowerCase();
   if (!isHeaderName(name)) {
     problems.push({ path, message: `${JSON.stringify(raw)} is not a valid header name` });
@@ -174,7 +181,12 @@ export function applyHeaderEdits(edits: HeaderEdits, req: Request, res: Response
       target.remove(req, res, header.name);
     } else if (!isHeaderValue(value)) {
       target.remove(req, res, header.name);
-      logger.warn("%s %s not sent: its value contains characters not allowed in a header (request %s)", target.what, header.name, res.locals.turnpike?.requestId);
+      logger.warn(
+        "%s %s not sent: its value contains characters not allowed in a header (request %s)",
+        target.what,
+        header.name,
+        res.locals.turnpike?.requestId,
+      );
     } else {
       target.set(req, res, header.name, value);
     }

@@ -11,7 +11,14 @@
 import { joinPath } from "../config/schema-validator.js";
 import { ConfigError, type ConfigProblem } from "../errors.js";
 import { definePolicy, type PolicyContext } from "../pipeline/define.js";
-import { applyHeaderEdits, compileHeaderAdd, REQUEST_HEADERS, reservedRequestHeaderReason, type HeaderAdd, type HeaderEdits } from "./header-edits.js";
+import {
+  applyHeaderEdits,
+  compileHeaderAdd,
+  REQUEST_HEADERS,
+  reservedRequestHeaderReason,
+  type HeaderAdd,
+  type HeaderEdits,
+} from "./header-edits.js";
 
 /** Options of the `headers` policy. */
 export interface HeadersOptions {
@@ -41,7 +48,16 @@ function compileHeaders(options: HeadersOptions, ctx: PolicyContext): HeaderEdit
   const seen = new Set<string>();
   const base = joinPath(ctx.path, "forwardHeaders");
   for (const [key, value] of Object.entries(options.forwardHeaders)) {
-    const header = compileHeaderAdd(`${options.headersPrefix}${key}`, value, joinPath(base, key), ctx, reservedRequestHeaderReason, "set", seen, problems);
+    const header = compileHeaderAdd(
+      `${options.headersPrefix}${key}`,
+      value,
+      joinPath(base, key),
+      ctx,
+      reservedRequestHeaderReason,
+      "set",
+      seen,
+      problems,
+    );
     if (header === undefined) continue;
     if (header.constant === "") ctx.warn(`forwardHeaders.${key} is always empty: the header is never sent`);
     add.push(header);

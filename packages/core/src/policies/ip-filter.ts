@@ -34,7 +34,10 @@ function compileList(entries: string[], at: string, problems: ConfigProblem[]): 
     try {
       proxyaddr.compile(entry);
     } catch {
-      problems.push({ path: `${at}[${i}]`, message: `${JSON.stringify(entry)} is not an IP address, a CIDR range or one of loopback, linklocal, uniquelocal` });
+      problems.push({
+        path: `${at}[${i}]`,
+        message: `${JSON.stringify(entry)} is not an IP address, a CIDR range or one of loopback, linklocal, uniquelocal`,
+      });
     }
   });
   if (problems.length > before) return undefined;
@@ -54,7 +57,8 @@ export const ipFilterPolicy = definePolicy<IpFilterOptions>({
     },
   },
   create({ allow, deny }, ctx) {
-    if (allow === undefined && deny === undefined) throw new ConfigError([{ path: ctx.path, message: "needs allow, deny or both (a list of addresses or CIDR ranges)" }]);
+    if (allow === undefined && deny === undefined)
+      throw new ConfigError([{ path: ctx.path, message: "needs allow, deny or both (a list of addresses or CIDR ranges)" }]);
     const problems: ConfigProblem[] = [];
     const allowed = allow ? compileList(allow, `${ctx.path}.allow`, problems) : undefined;
     const denied = deny ? compileList(deny, `${ctx.path}.deny`, problems) : undefined;

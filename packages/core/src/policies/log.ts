@@ -48,8 +48,15 @@ function registerTokens(): void {
     const value = req.headers[name];
     return Array.isArray(value) ? value.join(", ") : value;
   });
-  morgan.token("request-id", (_req: IncomingMessage, res: ServerResponse) => (res as ServerResponse & { locals?: Express.Locals }).locals?.turnpike?.requestId);
-  morgan.token("consumer", (_req: IncomingMessage, res: ServerResponse) => (res as ServerResponse & { locals?: Express.Locals }).locals?.turnpike?.consumer?.id ?? "-");
+  morgan.token(
+    "request-id",
+    (_req: IncomingMessage, res: ServerResponse) => (res as ServerResponse & { locals?: Express.Locals }).locals?.turnpike?.requestId,
+  );
+  morgan.token(
+    "consumer",
+    (_req: IncomingMessage, res: ServerResponse) =>
+      (res as ServerResponse & { locals?: Express.Locals }).locals?.turnpike?.consumer?.id ?? "-",
+  );
 }
 
 /** The `log` policy. */
@@ -59,12 +66,21 @@ export const logPolicy = definePolicy<LogOptions>({
   schema: {
     type: "object",
     properties: {
-      message: { type: "string", description: "Template logged (info) when the policy runs, e.g. `${req.method} ${req.url} by ${consumer.id}`." },
+      message: {
+        type: "string",
+        description: "Template logged (info) when the policy runs, e.g. `${req.method} ${req.url} by ${consumer.id}`.",
+      },
       format: {
         type: "string",
-        description: "morgan format, written to standard output when the response finishes: `combined`, `common`, `short`, `tiny`, `dev` or a format string (tokens include `:request-id` and `:consumer`). Default `combined` when no message is given.",
+        description:
+          "morgan format, written to standard output when the response finishes: `combined`, `common`, `short`, `tiny`, `dev` or a format string (tokens include `:request-id` and `:consumer`). Default `combined` when no message is given.",
       },
-      redactQueryParams: { type: "array", items: { type: "string" }, default: DEFAULT_REDACTED_PARAMS, description: "Query parameters whose values are replaced by `[redacted]` in logged URLs." },
+      redactQueryParams: {
+        type: "array",
+        items: { type: "string" },
+        default: DEFAULT_REDACTED_PARAMS,
+        description: "Query parameters whose values are replaced by `[redacted]` in logged URLs.",
+      },
     },
   },
   create(options, ctx) {

@@ -60,7 +60,8 @@ export const requestSizePolicy = definePolicy<RequestSizeOptions>({
   },
   create({ limit: raw }, ctx) {
     const limit = parseByteSize(raw);
-    if (limit === undefined) throw new ConfigError([{ path: `${ctx.path}.limit`, message: 'must be a number of bytes or a size such as "1mb"' }]);
+    if (limit === undefined)
+      throw new ConfigError([{ path: `${ctx.path}.limit`, message: 'must be a number of bytes or a size such as "1mb"' }]);
     return function requestSize(req, res, next) {
       const declared = req.headers["content-length"];
       if (declared !== undefined) {

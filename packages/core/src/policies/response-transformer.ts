@@ -89,7 +89,14 @@ type Callback = (err?: Error | null) => void;
  * passed through or held; a held body is transformed at `end`, or flushed as it came once it outgrows
  * `limit`.
  */
-function wrapBody(req: Request, res: Response, headerEdits: HeaderEdits | undefined, bodyEdits: BodyEdits, limit: number, logger: Logger): void {
+function wrapBody(
+  req: Request,
+  res: Response,
+  headerEdits: HeaderEdits | undefined,
+  bodyEdits: BodyEdits,
+  limit: number,
+  logger: Logger,
+): void {
   const originalWriteHead = res.writeHead as (...args: unknown[]) => Response;
   const originalWrite = res.write as (...args: unknown[]) => boolean;
   const originalEnd = res.end as (...args: unknown[]) => Response;
@@ -174,7 +181,11 @@ function wrapBody(req: Request, res: Response, headerEdits: HeaderEdits | undefi
       out = Buffer.from(JSON.stringify(parsed));
       for (const name of REPRESENTATION_HEADERS) res.removeHeader(name);
     } else {
-      logger.debug("response body not transformed: %s (request %s)", parsed instanceof Error ? "not valid JSON" : "the JSON body is not an object", res.locals.turnpike?.requestId);
+      logger.debug(
+        "response body not transformed: %s (request %s)",
+        parsed instanceof Error ? "not valid JSON" : "the JSON body is not an object",
+        res.locals.turnpike?.requestId,
+      );
     }
     res.setHeader("content-length", out.length);
     sendHead();

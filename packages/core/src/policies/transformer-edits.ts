@@ -45,7 +45,10 @@ function addRemoveSchema(what: "headers" | "body", direction: "request" | "respo
       remove: {
         type: "array",
         items: { type: "string", minLength: 1 },
-        description: what === "headers" ? `Header names to remove from ${target} (after \`add\`).` : `Properties to remove from ${target} (after \`add\`): a top-level name, or a dotted path.`,
+        description:
+          what === "headers"
+            ? `Header names to remove from ${target} (after \`add\`).`
+            : `Properties to remove from ${target} (after \`add\`): a top-level name, or a dotted path.`,
       },
     },
     anyOf: [{ required: ["add"] }, { required: ["remove"] }],
@@ -78,7 +81,8 @@ export function transformerSchema(direction: "request" | "response") {
 }
 
 /** A body value known at load (a number stays a JSON number), or computed per request. */
-type BodyValue = { readonly literal: string | number; readonly template?: undefined } | { readonly literal?: undefined; readonly template: Template };
+type BodyValue =
+  { readonly literal: string | number; readonly template?: undefined } | { readonly literal?: undefined; readonly template: Template };
 
 interface BodyAdd {
   readonly segments: readonly string[];
@@ -108,7 +112,10 @@ function compileSegments(text: string, path: string, problems: ConfigProblem[]):
   }
   const forbidden = segments.find((s) => FORBIDDEN_SEGMENTS.has(s));
   if (forbidden !== undefined) {
-    problems.push({ path, message: `${JSON.stringify(text)} may not use "${forbidden}": it would reach the object's prototype, not its data` });
+    problems.push({
+      path,
+      message: `${JSON.stringify(text)} may not use "${forbidden}": it would reach the object's prototype, not its data`,
+    });
     return undefined;
   }
   return segments;
@@ -144,7 +151,8 @@ export function compileBodyEdits(spec: AddRemove, base: string, ctx: PolicyConte
 /** Reads `maxBodySize`. @throws ConfigError at its path when it is not a size. */
 export function compileMaxBodySize(options: TransformerOptions, ctx: PolicyContext, problems: ConfigProblem[]): number {
   const size = parseByteSize(options.maxBodySize);
-  if (size === undefined) problems.push({ path: joinPath(ctx.path, "maxBodySize"), message: 'must be a number of bytes or a size such as "1mb"' });
+  if (size === undefined)
+    problems.push({ path: joinPath(ctx.path, "maxBodySize"), message: 'must be a number of bytes or a size such as "1mb"' });
   return size ?? 0;
 }
 

@@ -30,14 +30,24 @@ export const HOP_BY_HOP: ReadonlySet<string> = new Set([
 ]);
 
 /** Forwarding headers: the gateway decides them (per `xfwd` and `trustProxy`), never a client. */
-export const FORWARDING_HEADERS: ReadonlySet<string> = new Set(["x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port", "forwarded", "x-real-ip"]);
+export const FORWARDING_HEADERS: ReadonlySet<string> = new Set([
+  "x-forwarded-for",
+  "x-forwarded-proto",
+  "x-forwarded-host",
+  "x-forwarded-port",
+  "forwarded",
+  "x-real-ip",
+]);
 
 /** True for client-supplied identity headers that must never reach an upstream. */
 export function isIdentityHeader(name: string): boolean {
   if (name.charCodeAt(0) === 0x65 /* e */) return name === "eg-consumer-id";
   if (name.charCodeAt(0) !== 0x78 /* x */ || name.charCodeAt(1) !== 0x2d) return false;
   return (
-    name.startsWith("x-consumer-") || name.startsWith("x-credential-") || name.startsWith("x-authenticated-") || name === "x-anonymous-consumer"
+    name.startsWith("x-consumer-") ||
+    name.startsWith("x-credential-") ||
+    name.startsWith("x-authenticated-") ||
+    name === "x-anonymous-consumer"
   );
 }
 
@@ -125,7 +135,10 @@ export function buildUpstreamHeaders(headers: IncomingHttpHeaders, facts: Forwar
  * hop-by-hop headers and without overriding headers the gateway already set (`x-request-id`, CORS, ...).
  * @throws when a header value is not valid HTTP (the caller answers 502).
  */
-export function copyResponseHeaders(rawHeaders: readonly Buffer[], res: { getHeaderNames(): string[]; appendHeader(name: string, value: string): unknown }): void {
+export function copyResponseHeaders(
+  rawHeaders: readonly Buffer[],
+  res: { getHeaderNames(): string[]; appendHeader(name: string, value: string): unknown },
+): void {
   const preset = res.getHeaderNames();
   let named: Set<string> | undefined;
   for (let i = 0; i < rawHeaders.length; i += 2) {

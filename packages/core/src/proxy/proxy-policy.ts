@@ -43,7 +43,17 @@ export const proxySchema = {
     urls: {
       type: "array",
       minItems: 1,
-      items: { anyOf: [{ type: "string" }, { type: "object", additionalProperties: false, properties: { url: { type: "string" }, weight: { type: "integer", minimum: 1 } }, required: ["url"] }] },
+      items: {
+        anyOf: [
+          { type: "string" },
+          {
+            type: "object",
+            additionalProperties: false,
+            properties: { url: { type: "string" }, weight: { type: "integer", minimum: 1 } },
+            required: ["url"],
+          },
+        ],
+      },
       description: "Upstream URLs (or `{url, weight}`) to balance across, instead of a serviceEndpoint.",
     },
     strategy: {
@@ -53,16 +63,53 @@ export const proxySchema = {
       description: "How to balance across several URLs: `round-robin` (weighted when weights are given) or `least-connections`.",
     },
     changeOrigin: { type: "boolean", default: true, description: "Send the upstream's host as `Host` (else the client's)." },
-    stripPath: { type: "boolean", default: false, description: "Remove the matched apiEndpoint path prefix (up to its first wildcard or parameter) before forwarding." },
+    stripPath: {
+      type: "boolean",
+      default: false,
+      description: "Remove the matched apiEndpoint path prefix (up to its first wildcard or parameter) before forwarding.",
+    },
     prependPath: { type: "boolean", default: true, description: "Prefix the request path with the upstream URL's path." },
-    ignorePath: { type: "boolean", default: false, description: "Forward to the upstream URL's path only, ignoring the request's path and query." },
-    xfwd: { type: "boolean", default: true, description: "Append the client to `X-Forwarded-For` and set `X-Forwarded-Proto`/`-Host`. With false, no forwarding headers are sent." },
-    proxyTimeout: { type: "integer", minimum: 1, default: DEFAULTS.proxy.proxyTimeout, description: "Time (ms) the upstream has to send its response headers after receiving the request; then 504." },
-    connectTimeout: { type: "integer", minimum: 1, default: DEFAULTS.proxy.connectTimeout, description: "Time (ms) allowed to connect to the upstream; then 504." },
-    bodyTimeout: { type: "integer", minimum: 0, default: DEFAULTS.proxy.bodyTimeout, description: "Longest pause (ms) in the upstream's response body; then the response is aborted. 0 disables." },
-    keepAliveTimeout: { type: "integer", minimum: 1, default: DEFAULTS.proxy.keepAliveTimeout, description: "How long (ms) idle upstream connections are kept for reuse." },
+    ignorePath: {
+      type: "boolean",
+      default: false,
+      description: "Forward to the upstream URL's path only, ignoring the request's path and query.",
+    },
+    xfwd: {
+      type: "boolean",
+      default: true,
+      description:
+        "Append the client to `X-Forwarded-For` and set `X-Forwarded-Proto`/`-Host`. With false, no forwarding headers are sent.",
+    },
+    proxyTimeout: {
+      type: "integer",
+      minimum: 1,
+      default: DEFAULTS.proxy.proxyTimeout,
+      description: "Time (ms) the upstream has to send its response headers after receiving the request; then 504.",
+    },
+    connectTimeout: {
+      type: "integer",
+      minimum: 1,
+      default: DEFAULTS.proxy.connectTimeout,
+      description: "Time (ms) allowed to connect to the upstream; then 504.",
+    },
+    bodyTimeout: {
+      type: "integer",
+      minimum: 0,
+      default: DEFAULTS.proxy.bodyTimeout,
+      description: "Longest pause (ms) in the upstream's response body; then the response is aborted. 0 disables.",
+    },
+    keepAliveTimeout: {
+      type: "integer",
+      minimum: 1,
+      default: DEFAULTS.proxy.keepAliveTimeout,
+      description: "How long (ms) idle upstream connections are kept for reuse.",
+    },
     secure: { type: "boolean", default: true, description: "Verify the TLS certificate of https upstreams." },
-    auth: { type: "string", pattern: "^[^:]*:.*$", description: "`user:password` sent to the upstream as Basic authorization (replacing the client's)." },
+    auth: {
+      type: "string",
+      pattern: "^[^:]*:.*$",
+      description: "`user:password` sent to the upstream as Basic authorization (replacing the client's).",
+    },
     autoRewrite: ignored("Express Gateway's redirect rewriting; Location headers are relayed unchanged"),
     followRedirects: ignored("redirects are always relayed to the client"),
     hostRewrite: ignored("Express Gateway's redirect rewriting; Location headers are relayed unchanged"),
@@ -112,7 +159,7 @@ export const proxyPolicy = definePolicy<ProxyOptions>({
   create(policyOptions, ctx) {
     const problems: ConfigProblem[] = [];
     let options: ProxyOptions = policyOptions;
-    let targets: { url: string; weight: number; path: string }[] = [];
+    let targets: { url: string; weight: number; path: string }[];
     const sources = [policyOptions.serviceEndpoint, policyOptions.url, policyOptions.urls].filter((v) => v !== undefined);
     if (sources.length !== 1) {
       throw new ConfigError([{ path: ctx.path, message: "needs exactly one of serviceEndpoint, url or urls" }]);
@@ -120,7 +167,12 @@ export const proxyPolicy = definePolicy<ProxyOptions>({
     if (policyOptions.serviceEndpoint !== undefined) {
       const endpoint = ctx.config.serviceEndpoints[policyOptions.serviceEndpoint];
       if (!endpoint) {
-        throw new ConfigError([{ path: joinPath(ctx.path, "serviceEndpoint"), message: `serviceEndpoint ${JSON.stringify(policyOptions.serviceEndpoint)} is not defined in serviceEndpoints` }]);
+        throw new ConfigError([
+          {
+            path: joinPath(ctx.path, "serviceEndpoint"),
+            message: `serviceEndpoint ${JSON.stringify(policyOptions.serviceEndpoint)} is not defined in serviceEndpoints`,
+          },
+        ]);
       }
       targets = endpoint.targets.map((t) => ({ ...t, path: endpoint.path }));
       // Express Gateway: options on the serviceEndpoint override the policy's.
@@ -144,8 +196,15 @@ export const proxyPolicy = definePolicy<ProxyOptions>({
         problems.push({ path: t.path, message: "must be an absolute http:// or https:// URL" });
         continue;
       }
-      const pool = pools.get(url.origin, { connectTimeout: options.connectTimeout, keepAliveTimeout: options.keepAliveTimeout, rejectUnauthorized: options.secure });
-      balancedTargets.push({ value: { origin: url.origin, host: url.host, basePath: url.pathname.replace(/\/$/, ""), pool }, weight: t.weight });
+      const pool = pools.get(url.origin, {
+        connectTimeout: options.connectTimeout,
+        keepAliveTimeout: options.keepAliveTimeout,
+        rejectUnauthorized: options.secure,
+      });
+      balancedTargets.push({
+        value: { origin: url.origin, host: url.host, basePath: url.pathname.replace(/\/$/, ""), pool },
+        weight: t.weight,
+      });
     }
     if (problems.length > 0) throw new ConfigError(problems);
     if (balancedTargets.length === 0) throw new ConfigError([{ path: ctx.path, message: "has no upstream URL" }]);
@@ -176,7 +235,8 @@ export const proxyPolicy = definePolicy<ProxyOptions>({
       });
       if (basicAuth !== undefined) {
         const withoutClientAuth: string[] = [];
-        for (let i = 0; i < headers.length; i += 2) if (headers[i] !== "authorization") withoutClientAuth.push(headers[i]!, headers[i + 1]!);
+        for (let i = 0; i < headers.length; i += 2)
+          if (headers[i] !== "authorization") withoutClientAuth.push(headers[i]!, headers[i + 1]!);
         headers = withoutClientAuth;
         headers.push("authorization", basicAuth);
       }

@@ -41,7 +41,14 @@ export function upstreamError(err: unknown): GatewayError {
   const code = (err as { code?: string } | undefined)?.code ?? "";
   const name = (err as { name?: string } | undefined)?.name;
   if (TIMEOUT_CODES.has(code)) return new GatewayError("UPSTREAM_TIMEOUT", undefined, { cause: err });
-  if (name === "HTTPParserError" || code.startsWith("HPE_") || code === "UND_ERR_INFO" || code === "UND_ERR_RESPONSE_EXCEEDED_MAX_SIZE" || code === "ERR_INVALID_CHAR" || code === "ERR_HTTP_INVALID_HEADER_VALUE") {
+  if (
+    name === "HTTPParserError" ||
+    code.startsWith("HPE_") ||
+    code === "UND_ERR_INFO" ||
+    code === "UND_ERR_RESPONSE_EXCEEDED_MAX_SIZE" ||
+    code === "ERR_INVALID_CHAR" ||
+    code === "ERR_HTTP_INVALID_HEADER_VALUE"
+  ) {
     return new GatewayError("UPSTREAM_BAD_RESPONSE", undefined, { cause: err });
   }
   return new GatewayError("UPSTREAM_UNAVAILABLE", undefined, { cause: err });

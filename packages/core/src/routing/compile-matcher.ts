@@ -125,7 +125,9 @@ export function compileMatcher<T>(entries: readonly RouteEntry<T>[]): Matcher<T>
     const { endpoint } = entry;
     const host = compileHost(endpoint);
     // As in Express, a GET route also answers HEAD.
-    const methods = endpoint.methods ? new Set(endpoint.methods.includes("GET") ? [...endpoint.methods, "HEAD"] : endpoint.methods) : undefined;
+    const methods = endpoint.methods
+      ? new Set(endpoint.methods.includes("GET") ? [...endpoint.methods, "HEAD"] : endpoint.methods)
+      : undefined;
     const patterns =
       endpoint.pathRegex !== undefined
         ? [{ regex: new RegExp(endpoint.pathRegex), paramNames: [] as string[], matchAll: false, literal: undefined, source: undefined }]

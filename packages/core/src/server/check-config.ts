@@ -65,7 +65,11 @@ export async function checkConfig(input: string | object, options: LoadConfigOpt
 }
 
 /** The configuration without the `pruned` sections, or the problems that stop it from loading. */
-function parseWithout(document: unknown, options: LoadConfigOptions & { source?: string }, pruned: Set<string>): GatewayConfig | ConfigError {
+function parseWithout(
+  document: unknown,
+  options: LoadConfigOptions & { source?: string },
+  pruned: Set<string>,
+): GatewayConfig | ConfigError {
   let rest = document;
   if (pruned.size > 0) {
     rest = { ...(document as Record<string, unknown>) };

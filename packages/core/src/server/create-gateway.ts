@@ -96,7 +96,10 @@ function httpsOptions(config: HttpsConfig): https.ServerOptions {
   if (contexts.length > 0) {
     options.SNICallback = (servername, callback) => {
       const name = servername.toLowerCase();
-      const found = contexts.find(([host]) => host === name || (host.startsWith("*.") && name.endsWith(host.slice(1)) && !name.slice(0, -host.length + 1).includes(".")));
+      const found = contexts.find(
+        ([host]) =>
+          host === name || (host.startsWith("*.") && name.endsWith(host.slice(1)) && !name.slice(0, -host.length + 1).includes(".")),
+      );
       callback(null, found?.[1]);
     };
   }
@@ -143,7 +146,10 @@ async function closeServer(server: http.Server, timeoutMs: number): Promise<void
 
 async function loadAdminModule(config: GatewayConfig): Promise<AdminModule> {
   const file = resolvePlugin("@turnpike/admin", config.baseDir);
-  if (!file) throw new ConfigError([{ path: "admin", message: "the admin API needs @turnpike/admin, which is not installed (npm install @turnpike/admin)" }]);
+  if (!file)
+    throw new ConfigError([
+      { path: "admin", message: "the admin API needs @turnpike/admin, which is not installed (npm install @turnpike/admin)" },
+    ]);
   const module = (await import(pathToFileURL(file).href)) as Partial<AdminModule>;
   if (typeof module.startAdmin !== "function") throw new ConfigError([{ path: "admin", message: `${file} does not export startAdmin` }]);
   return module as AdminModule;
@@ -193,7 +199,13 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
   const metrics = createGatewayMetrics();
   const compileServices = { logger, stores, metrics, builtinPolicies: [...builtinPolicies, ...(options.policies ?? [])] };
 
-  const makeLive = (snapshot: Snapshot): LiveSnapshot => ({ snapshot, trust: compileTrust(snapshot.config.trustProxy), inFlight: 0, retired: false, onDrained: undefined });
+  const makeLive = (snapshot: Snapshot): LiveSnapshot => ({
+    snapshot,
+    trust: compileTrust(snapshot.config.trustProxy),
+    inFlight: 0,
+    retired: false,
+    onDrained: undefined,
+  });
   let live: LiveSnapshot;
   try {
     live = makeLive(await compileGateway(config, compileServices));
@@ -288,7 +300,9 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
       const nextConfig = await loadConfig(next, loadOptions);
       const snapshot = await compileGateway(nextConfig, compileServices);
       if (JSON.stringify(nextConfig.redis) !== JSON.stringify(config.redis)) logger.warn("redis: changes take effect on restart");
-      if (JSON.stringify([nextConfig.http, nextConfig.https, nextConfig.admin]) !== JSON.stringify([config.http, config.https, config.admin])) {
+      if (
+        JSON.stringify([nextConfig.http, nextConfig.https, nextConfig.admin]) !== JSON.stringify([config.http, config.https, config.admin])
+      ) {
         logger.warn("listener addresses (http, https, admin) change on restart; the rest of the new configuration is applied");
       }
       const old = live;

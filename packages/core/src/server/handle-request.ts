@@ -97,7 +97,12 @@ export function createRequestHandler(context: HandlerContext): (req: Request, re
       params: match.params,
       peerTrusted,
       clientIp: clientAddress(req, trust, peerTrusted),
-      protocol: typeof forwardedProto === "string" ? forwardedProto.split(",")[0]!.trim() : (req.socket as { encrypted?: boolean }).encrypted ? "https" : "http",
+      protocol:
+        typeof forwardedProto === "string"
+          ? forwardedProto.split(",")[0]!.trim()
+          : (req.socket as { encrypted?: boolean }).encrypted
+            ? "https"
+            : "http",
       startTime: performance.now(),
     };
     if (res.locals === undefined) res.locals = { turnpike: state } as Response["locals"];

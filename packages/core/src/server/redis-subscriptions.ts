@@ -21,7 +21,9 @@ export class RedisSubscriptions {
     if (!set) {
       set = new Set();
       this.listeners.set(channel, set);
-      this.connection().subscribe(channel).catch((err: Error) => this.logger.warn("redis subscribe %s: %s", channel, err.message));
+      this.connection()
+        .subscribe(channel)
+        .catch((err: Error) => this.logger.warn("redis subscribe %s: %s", channel, err.message));
     }
     set.add(listener);
     return () => {

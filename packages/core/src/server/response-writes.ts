@@ -31,7 +31,11 @@ export function chunkToBuffer(chunk: unknown, encoding: BufferEncoding | undefin
 }
 
 /** The arguments of `end` sorted out: `end(cb)`, `end(chunk, cb)` and `end(chunk, encoding, cb)`. */
-export function endArguments(chunk: unknown, encoding: unknown, callback: unknown): { chunk: unknown; encoding: BufferEncoding | undefined; callback: unknown } {
+export function endArguments(
+  chunk: unknown,
+  encoding: unknown,
+  callback: unknown,
+): { chunk: unknown; encoding: BufferEncoding | undefined; callback: unknown } {
   if (typeof chunk === "function") return { chunk: undefined, encoding: undefined, callback: chunk };
   if (typeof encoding === "function") return { chunk, encoding: undefined, callback: encoding };
   return { chunk, encoding: encoding as BufferEncoding | undefined, callback };
@@ -43,6 +47,17 @@ export function endArguments(chunk: unknown, encoding: unknown, callback: unknow
  */
 export function setLengthOfSingleEnd(res: ServerResponse, chunk: unknown, encoding: BufferEncoding | undefined): void {
   const status = res.statusCode;
-  if (chunk === undefined || chunk === null || status === 204 || status === 304 || res.hasHeader("content-length") || res.hasHeader("transfer-encoding")) return;
-  res.setHeader("content-length", typeof chunk === "string" ? Buffer.byteLength(chunk, encoding ?? "utf8") : (chunk as ArrayBufferView).byteLength);
+  if (
+    chunk === undefined ||
+    chunk === null ||
+    status === 204 ||
+    status === 304 ||
+    res.hasHeader("content-length") ||
+    res.hasHeader("transfer-encoding")
+  )
+    return;
+  res.setHeader(
+    "content-length",
+    typeof chunk === "string" ? Buffer.byteLength(chunk, encoding ?? "utf8") : (chunk as ArrayBufferView).byteLength,
+  );
 }

@@ -22,7 +22,12 @@ export function sendError(res: ServerResponse, err: unknown, logger: Logger, met
   const error = toGatewayError(err);
   if (error.status >= 500 && !error.quiet) {
     const cause = error.cause ?? err;
-    const detail = cause instanceof Error ? (error.code === "INTERNAL_ERROR" ? cause.stack ?? cause.message : `${(cause as { code?: string }).code ?? cause.name}: ${cause.message}`) : String(cause);
+    const detail =
+      cause instanceof Error
+        ? error.code === "INTERNAL_ERROR"
+          ? (cause.stack ?? cause.message)
+          : `${(cause as { code?: string }).code ?? cause.name}: ${cause.message}`
+        : String(cause);
     const requestId = (res as ServerResponse & { locals?: Express.Locals }).locals?.turnpike?.requestId;
     logger[error.code === "INTERNAL_ERROR" ? "error" : "warn"]("%s %s%s", error.code, detail, requestId ? ` (request ${requestId})` : "");
   }

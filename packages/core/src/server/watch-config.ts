@@ -28,7 +28,9 @@ function digestNow(file: string): string | undefined {
 
 async function digest(file: string): Promise<string | undefined> {
   try {
-    return createHash("sha256").update(await readFile(file)).digest("hex");
+    return createHash("sha256")
+      .update(await readFile(file))
+      .digest("hex");
   } catch {
     return undefined; // mid-rename: the next event will see the new file
   }

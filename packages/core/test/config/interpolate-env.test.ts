@@ -5,7 +5,9 @@ describe("interpolateEnv", () => {
   const env = { PORT: "9000", EMPTY: "", SECRET: "s3cr3t" };
 
   it("replaces ${VAR} and ${VAR:-default}", () => {
-    expect(interpolateEnv("port: ${PORT}\nhost: ${HOST:-127.0.0.1}\nx: ${EMPTY:-fallback}", env).text).toBe("port: 9000\nhost: 127.0.0.1\nx: fallback");
+    expect(interpolateEnv("port: ${PORT}\nhost: ${HOST:-127.0.0.1}\nx: ${EMPTY:-fallback}", env).text).toBe(
+      "port: 9000\nhost: 127.0.0.1\nx: fallback",
+    );
   });
 
   it("reports unset variables without a default and uses an empty value", () => {
@@ -18,7 +20,9 @@ describe("interpolateEnv", () => {
   });
 
   it("leaves template expressions for the template compiler", () => {
-    expect(interpolateEnv('rateLimitBy: "${req.user.id}" message: "${requestID}"', env).text).toBe('rateLimitBy: "${req.user.id}" message: "${requestID}"');
+    expect(interpolateEnv('rateLimitBy: "${req.user.id}" message: "${requestID}"', env).text).toBe(
+      'rateLimitBy: "${req.user.id}" message: "${requestID}"',
+    );
   });
 
   it("does not rescan substituted values", () => {

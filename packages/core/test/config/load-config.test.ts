@@ -72,7 +72,12 @@ describe("parseConfig validation", () => {
         bogus: true,
       }),
     );
-    expect(problems).toEqual(expect.arrayContaining([{ path: "http.port", message: "must be <= 65535" }, { path: "bogus", message: "is not a known option" }]));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        { path: "http.port", message: "must be <= 65535" },
+        { path: "bogus", message: "is not a known option" },
+      ]),
+    );
     // Structural problems are reported first; once they are fixed the semantic checks report the rest.
     const second = problemsOf(() =>
       parseConfig({
@@ -97,7 +102,13 @@ describe("parseConfig validation", () => {
     const problems = problemsOf(() =>
       parseConfig({
         consumers: [
-          { username: "alice", credentials: [{ type: "key-auth", keyId: "k1" }, { type: "basic-auth", password: "p", keyId: "x" }] },
+          {
+            username: "alice",
+            credentials: [
+              { type: "key-auth", keyId: "k1" },
+              { type: "basic-auth", password: "p", keyId: "x" },
+            ],
+          },
           { username: "alice", credentials: [{ type: "oauth9" }, { type: "key-auth", keyId: "k1", keySecret: "s" }] },
         ],
       }),
@@ -137,7 +148,19 @@ describe("parseConfig validation", () => {
         name: "main",
         apiEndpoints: ["api"],
         path: "pipelines[0]",
-        policies: [{ name: "proxy", path: "pipelines[0].policy[0].proxy", steps: [{ action: { serviceEndpoint: "svc" }, path: "pipelines[0].policy[0].proxy.action", conditionPath: "pipelines[0].policy[0].proxy.condition" }] }],
+        policies: [
+          {
+            name: "proxy",
+            path: "pipelines[0].policy[0].proxy",
+            steps: [
+              {
+                action: { serviceEndpoint: "svc" },
+                path: "pipelines[0].policy[0].proxy.action",
+                conditionPath: "pipelines[0].policy[0].proxy.condition",
+              },
+            ],
+          },
+        ],
       },
     ]);
     expect(config.plugins).toEqual([{ name: "./plugin", options: { option: 1 }, path: "plugins.local" }]);
@@ -175,7 +198,11 @@ describe("parseConfig validation", () => {
   });
 
   it("requires a token for an admin API bound beyond loopback", () => {
-    expect(parseConfig({ admin: { port: 0, hostname: "0.0.0.0", token: "t" } }).admin).toMatchObject({ port: 0, host: "0.0.0.0", token: "t" });
+    expect(parseConfig({ admin: { port: 0, hostname: "0.0.0.0", token: "t" } }).admin).toMatchObject({
+      port: 0,
+      host: "0.0.0.0",
+      token: "t",
+    });
     expect(parseConfig({ admin: { port: 0 } }).admin).toMatchObject({ host: "127.0.0.1" });
     expect(problemsOf(() => parseConfig({ admin: { host: "0.0.0.0" } }))).toEqual([
       { path: "admin.token", message: "is required when the admin API listens beyond loopback (host 0.0.0.0)" },

@@ -47,11 +47,19 @@ describe("compiling a configuration", () => {
       ),
     );
     expect(found).toEqual([
-      { path: "pipelines.p.policies[0].no-such-policy", message: expect.stringMatching(/^unknown policy "no-such-policy" \(available: cors, headers, ip-filter, log, proxy, request-size, request-transformer, response-transformer, terminate/) },
+      {
+        path: "pipelines.p.policies[0].no-such-policy",
+        message: expect.stringMatching(
+          /^unknown policy "no-such-policy" \(available: cors, headers, ip-filter, log, proxy, request-size, request-transformer, response-transformer, terminate/,
+        ),
+      },
       { path: "pipelines.p.policies[1].terminate.statusCode", message: "must be integer" },
       { path: "pipelines.p.policies[2].log", message: 'policy "log" is not listed in the top-level policies allow-list' },
       { path: "pipelines.p.policies[3].terminate[0].condition.methods", message: "has an invalid form" },
-      { path: "pipelines.p.policies[4].terminate[0].condition.name", message: expect.stringMatching(/^unknown condition "nope" \(available: always, never/) },
+      {
+        path: "pipelines.p.policies[4].terminate[0].condition.name",
+        message: expect.stringMatching(/^unknown condition "nope" \(available: always, never/),
+      },
       { path: "pipelines.p.policies[5].proxy.serviceEndpoint", message: 'serviceEndpoint "missing" is not defined in serviceEndpoints' },
     ]);
   });
@@ -65,12 +73,18 @@ describe("compiling a configuration", () => {
     gw = await createGateway({
       baseDir: fixtures,
       logger: silentLogger,
-      config: config([{ stamp: { value: "v1", legacy: true } }, { terminate: { statusCode: 200, message: "ok" } }], { plugins: ["./plugins/good"] }),
+      config: config([{ stamp: { value: "v1", legacy: true } }, { terminate: { statusCode: 200, message: "ok" } }], {
+        plugins: ["./plugins/good"],
+      }),
     });
-    expect(gw.snapshot.warnings).toEqual(["pipelines.p.policies[0].stamp.legacy: accepted for Express Gateway compatibility and ignored (an old option with no effect)"]);
+    expect(gw.snapshot.warnings).toEqual([
+      "pipelines.p.policies[0].stamp.legacy: accepted for Express Gateway compatibility and ignored (an old option with no effect)",
+    ]);
     const res = await request(gw.app).get("/x").expect(200);
     expect(res.headers["x-stamp"]).toBe("v1");
-    expect(await problems(config([{ stamp: {} }], { plugins: ["./plugins/good"] }))).toEqual([{ path: "pipelines.p.policies[0].stamp.value", message: "is required" }]);
+    expect(await problems(config([{ stamp: {} }], { plugins: ["./plugins/good"] }))).toEqual([
+      { path: "pipelines.p.policies[0].stamp.value", message: "is required" },
+    ]);
   });
 
   it.each([
@@ -97,25 +111,47 @@ describe("compiling a configuration", () => {
           {
             stamp: [
               {
-                condition: { name: "allOf", conditions: [{ name: "not", condition: { name: "method", methods: "DELETE" } }, { name: "oneOf", conditions: [{ name: "never" }, { name: "queryFlag", flag: "f" }] }] },
+                condition: {
+                  name: "allOf",
+                  conditions: [
+                    { name: "not", condition: { name: "method", methods: "DELETE" } },
+                    { name: "oneOf", conditions: [{ name: "never" }, { name: "queryFlag", flag: "f" }] },
+                  ],
+                },
                 action: { header: "x-combo", value: "1" },
               },
             ],
           },
-          { stamp: [{ condition: { name: "anonymous" }, action: { header: "x-anon", value: "1" } }, { condition: { name: "authenticated" }, action: { header: "x-auth", value: "1" } }] },
+          {
+            stamp: [
+              { condition: { name: "anonymous" }, action: { header: "x-anon", value: "1" } },
+              { condition: { name: "authenticated" }, action: { header: "x-auth", value: "1" } },
+            ],
+          },
           { terminate: { statusCode: 200 } },
         ],
         { plugins: ["./plugins/good"] },
       ),
     });
-    const headers = async (r: request.Test) => Object.keys((await r).headers).filter((h) => h.startsWith("x-") && h !== "x-request-id").sort();
+    const headers = async (r: request.Test) =>
+      Object.keys((await r).headers)
+        .filter((h) => h.startsWith("x-") && h !== "x-request-id")
+        .sort();
     expect(await headers(request(gw.app).get("/exact"))).toEqual(["x-anon", "x-exact"]);
-    expect(await headers(request(gw.app).post("/re/12?f=1").set("host", "a.example.com:8080"))).toEqual(["x-anon", "x-combo", "x-host", "x-post", "x-re"]);
+    expect(await headers(request(gw.app).post("/re/12?f=1").set("host", "a.example.com:8080"))).toEqual([
+      "x-anon",
+      "x-combo",
+      "x-host",
+      "x-post",
+      "x-re",
+    ]);
     expect(await headers(request(gw.app).delete("/exact?f"))).toEqual(["x-anon", "x-exact"]);
   });
 
   it("reports a policy factory that throws at its path, as a load problem", async () => {
     const found = await problems(config([{ "request-size": { limit: "lots" } }]));
-    expect(found).toEqual([{ path: "pipelines.p.policies[0].request-size.limit", message: 'must be a number of bytes or a size such as "1mb"' }]);
+    expect(found).toEqual([
+      { path: "pipelines.p.policies[0].request-size.limit", message: 'must be a number of bytes or a size such as "1mb"' },
+    ]);
   });
 });

@@ -3,7 +3,9 @@ import { compileTemplate, ConfigError } from "@turnpike/core";
 import type { Request, Response } from "express";
 
 const req = { ip: "10.0.0.1", method: "GET", headers: { "x-user": "bob", host: "h" }, user: { id: "u1" } } as unknown as Request;
-const res = { locals: { turnpike: { requestId: "r-1", consumer: { id: "c-9", username: "carol" }, apiEndpoint: { name: "api" } } } } as unknown as Response;
+const res = {
+  locals: { turnpike: { requestId: "r-1", consumer: { id: "c-9", username: "carol" }, apiEndpoint: { name: "api" } } },
+} as unknown as Response;
 
 describe("compileTemplate", () => {
   it.each([

@@ -15,8 +15,14 @@ describe("runPipeline", () => {
     const seen: string[] = [];
     const result = await run([
       step((_q, _s, next) => (seen.push("a"), next())),
-      step((_q, _s, next) => (seen.push("skipped"), next()), () => false),
-      step((_q, _s, next) => (seen.push("b"), next()), () => true),
+      step(
+        (_q, _s, next) => (seen.push("skipped"), next()),
+        () => false,
+      ),
+      step(
+        (_q, _s, next) => (seen.push("b"), next()),
+        () => true,
+      ),
     ]);
     expect(seen).toEqual(["a", "b"]);
     expect(result).toBe("done");
@@ -34,8 +40,20 @@ describe("runPipeline", () => {
   it("routes next(err), thrown errors and rejected promises to done", async () => {
     const boom = new Error("boom");
     expect(await run([step((_q, _s, next) => next(boom))])).toBe(boom);
-    expect(await run([step(() => { throw boom; })])).toBe(boom);
-    expect(await run([step(async () => { throw boom; })])).toBe(boom);
+    expect(
+      await run([
+        step(() => {
+          throw boom;
+        }),
+      ]),
+    ).toBe(boom);
+    expect(
+      await run([
+        step(async () => {
+          throw boom;
+        }),
+      ]),
+    ).toBe(boom);
   });
 
   it("ends the pipeline on next('route') without an error", async () => {
@@ -48,7 +66,17 @@ describe("runPipeline", () => {
     const reports: unknown[] = [];
     const late = new Error("late");
     let callNext: ((err?: unknown) => void) | undefined;
-    runPipeline([step((_q, _s, next) => { callNext = next; next(); })], req, res, (err) => reports.push(err ?? "done"));
+    runPipeline(
+      [
+        step((_q, _s, next) => {
+          callNext = next;
+          next();
+        }),
+      ],
+      req,
+      res,
+      (err) => reports.push(err ?? "done"),
+    );
     callNext!();
     callNext!(late);
     expect(reports).toEqual(["done", late]);

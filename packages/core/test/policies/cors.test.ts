@@ -72,7 +72,10 @@ describe("cors", () => {
           continued: { apiEndpoints: ["continued"], policies: [{ cors: [{ action: { origin: APP, preflightContinue: true } }] }, proxy] },
           single: { apiEndpoints: ["single"], policies: [{ cors: { origin: APP, optionsSuccessStatus: 200 } }, proxy] },
           getOnly: { apiEndpoints: ["getOnly", "withOptions"], policies: [{ cors: { origin: APP } }, proxy] },
-          down: { apiEndpoints: ["down"], policies: [{ cors: { origin: [APP], exposedHeaders: "x-request-id" } }, { proxy: { url: gone.url } }] },
+          down: {
+            apiEndpoints: ["down"],
+            policies: [{ cors: { origin: [APP], exposedHeaders: "x-request-id" } }, { proxy: { url: gone.url } }],
+          },
         },
       },
     });
@@ -103,7 +106,11 @@ describe("cors", () => {
   });
 
   it("answers preflights with Express Gateway's defaults: any origin, its method list, the requested headers", async () => {
-    const res = await send(url, { method: "OPTIONS", path: "/defaults/x", headers: preflight(EVIL, { "access-control-request-headers": "x-a, x-b" }) });
+    const res = await send(url, {
+      method: "OPTIONS",
+      path: "/defaults/x",
+      headers: preflight(EVIL, { "access-control-request-headers": "x-a, x-b" }),
+    });
     expect(res.status).toBe(204);
     expect(res.headers["access-control-allow-origin"]).toBe("*");
     expect(res.headers["access-control-allow-methods"]).toBe("GET,HEAD,PUT,PATCH,POST,DELETE");
@@ -206,11 +213,17 @@ describe("cors", () => {
 
   it("refuses malformed regular expressions and options outside Express Gateway's schema, with their paths", async () => {
     expect(await loadProblems({ origin: [APP, "/nope", "/x/q"] })).toEqual([
-      { path: "pipelines.p.policies[0].cors.origin[1]", message: '"/nope": an origin starting with "/" must be a regular expression written /pattern/flags' },
+      {
+        path: "pipelines.p.policies[0].cors.origin[1]",
+        message: '"/nope": an origin starting with "/" must be a regular expression written /pattern/flags',
+      },
       { path: "pipelines.p.policies[0].cors.origin[2]", message: expect.stringMatching(/^"\/x\/q" is not a valid regular expression: /) },
     ]);
     expect(await loadProblems({ origin: "/(unclosed/" })).toEqual([
-      { path: "pipelines.p.policies[0].cors.origin", message: expect.stringMatching(/^"\/\(unclosed\/" is not a valid regular expression: .*Unterminated group/) },
+      {
+        path: "pipelines.p.policies[0].cors.origin",
+        message: expect.stringMatching(/^"\/\(unclosed\/" is not a valid regular expression: .*Unterminated group/),
+      },
     ]);
     expect(await loadProblems({ origin: { a: 1 }, maxAge: 1.5, optionsSuccessStatus: 404, credentialz: true })).toEqual(
       expect.arrayContaining([
@@ -243,9 +256,17 @@ pipelines:
     const eg = await createGateway({ logger: silentLogger, policies: [corsPolicy], config: file });
     try {
       const egUrl = (await eg.listen()).http!;
-      const res = await send(egUrl, { method: "OPTIONS", path: "/", headers: { origin: "http://www.example.com", "access-control-request-method": "PUT" } });
+      const res = await send(egUrl, {
+        method: "OPTIONS",
+        path: "/",
+        headers: { origin: "http://www.example.com", "access-control-request-method": "PUT" },
+      });
       expect(res.status).toBe(204);
-      expect(res.headers).toMatchObject({ "access-control-allow-origin": "http://www.example.com", "access-control-allow-methods": "HEAD,PUT,PATCH,POST,DELETE", "access-control-allow-headers": "X-TEST" });
+      expect(res.headers).toMatchObject({
+        "access-control-allow-origin": "http://www.example.com",
+        "access-control-allow-methods": "HEAD,PUT,PATCH,POST,DELETE",
+        "access-control-allow-headers": "X-TEST",
+      });
       expect(eg.snapshot.warnings).toEqual([
         "pipelines.default.policies[0].cors[0].action: origin /example\\.com/ is not anchored at both ends, so it also matches origins that merely contain a match (e.g. a longer host); anchor it with ^ and $",
       ]);

@@ -141,11 +141,25 @@ describe("headers", () => {
       },
     });
     expect(compiled).toEqual([
-      { path: "pipelines.p.policies[0].headers.forwardHeaders.x-id", message: expect.stringMatching(/^"'user-' \+ consumer\.id" cannot be compiled \(unexpected .*\); a value may read a property .* code such as \+ or calls is never run$/) },
-      { path: "pipelines.p.policies[0].headers.forwardHeaders.x-env", message: expect.stringContaining('"process.env.SECRET" cannot be compiled (unknown name "process"') },
-      { path: "pipelines.p.policies[0].headers.forwardHeaders.X-API-Gateway", message: expect.stringContaining(`quoted literal ("'text'")`) },
+      {
+        path: "pipelines.p.policies[0].headers.forwardHeaders.x-id",
+        message: expect.stringMatching(
+          /^"'user-' \+ consumer\.id" cannot be compiled \(unexpected .*\); a value may read a property .* code such as \+ or calls is never run$/,
+        ),
+      },
+      {
+        path: "pipelines.p.policies[0].headers.forwardHeaders.x-env",
+        message: expect.stringContaining('"process.env.SECRET" cannot be compiled (unknown name "process"'),
+      },
+      {
+        path: "pipelines.p.policies[0].headers.forwardHeaders.X-API-Gateway",
+        message: expect.stringContaining(`quoted literal ("'text'")`),
+      },
       { path: "pipelines.p.policies[0].headers.forwardHeaders.x-empty", message: expect.stringMatching(/^is empty/) },
-      { path: "pipelines.p.policies[0].headers.forwardHeaders.x-multiline", message: expect.stringMatching(/^contains characters not allowed in a header value/) },
+      {
+        path: "pipelines.p.policies[0].headers.forwardHeaders.x-multiline",
+        message: expect.stringMatching(/^contains characters not allowed in a header value/),
+      },
     ]);
   });
 
@@ -154,27 +168,59 @@ describe("headers", () => {
       {
         action: {
           headersPrefix: "X-",
-          forwardHeaders: { "Consumer-Id": "'admin'", "Forwarded-For": "'1.2.3.4'", "Request-Id": "'r'", "Anonymous-Consumer": "'no'", "Authenticated-Userid": "consumer.id", "Tenant": "consumer.claims.tenant" },
+          forwardHeaders: {
+            "Consumer-Id": "'admin'",
+            "Forwarded-For": "'1.2.3.4'",
+            "Request-Id": "'r'",
+            "Anonymous-Consumer": "'no'",
+            "Authenticated-Userid": "consumer.id",
+            Tenant: "consumer.claims.tenant",
+          },
         },
       },
     ]);
     const at = (key: string) => `pipelines.p.policies[0].headers[0].action.forwardHeaders.${key}`;
     expect(found).toEqual([
-      { path: at("Consumer-Id"), message: expect.stringMatching(/^header "x-consumer-id" cannot be set by this policy: identity headers are removed/) },
-      { path: at("Forwarded-For"), message: expect.stringMatching(/^header "x-forwarded-for" cannot be set by this policy: forwarding headers/) },
+      {
+        path: at("Consumer-Id"),
+        message: expect.stringMatching(/^header "x-consumer-id" cannot be set by this policy: identity headers are removed/),
+      },
+      {
+        path: at("Forwarded-For"),
+        message: expect.stringMatching(/^header "x-forwarded-for" cannot be set by this policy: forwarding headers/),
+      },
       { path: at("Request-Id"), message: 'header "x-request-id" cannot be set by this policy: the gateway sets the request id' },
       { path: at("Anonymous-Consumer"), message: expect.stringMatching(/^header "x-anonymous-consumer" cannot be set/) },
       { path: at("Authenticated-Userid"), message: expect.stringMatching(/^header "x-authenticated-userid" cannot be set/) },
     ]);
     expect(await loadProblems({ headersPrefix: "eg-", forwardHeaders: { "consumer-id": "consumer.id", host: "'h'" } })).toEqual([
-      { path: "pipelines.p.policies[0].headers.forwardHeaders.consumer-id", message: expect.stringMatching(/^header "eg-consumer-id" cannot be set/) },
+      {
+        path: "pipelines.p.policies[0].headers.forwardHeaders.consumer-id",
+        message: expect.stringMatching(/^header "eg-consumer-id" cannot be set/),
+      },
     ]);
-    expect(await loadProblems({ forwardHeaders: { Host: "'h'", connection: "'close'", "content-length": "'1'", "bad name": "'x'", "x-a": "'1'", "X-A": "'2'" } })).toEqual([
-      { path: "pipelines.p.policies[0].headers.forwardHeaders.Host", message: expect.stringMatching(/^header "host" cannot be set by this policy: the proxy sets Host/) },
-      { path: "pipelines.p.policies[0].headers.forwardHeaders.connection", message: 'header "connection" cannot be set by this policy: hop-by-hop headers are never forwarded' },
-      { path: "pipelines.p.policies[0].headers.forwardHeaders.content-length", message: expect.stringMatching(/^header "content-length" cannot be set/) },
+    expect(
+      await loadProblems({
+        forwardHeaders: { Host: "'h'", connection: "'close'", "content-length": "'1'", "bad name": "'x'", "x-a": "'1'", "X-A": "'2'" },
+      }),
+    ).toEqual([
+      {
+        path: "pipelines.p.policies[0].headers.forwardHeaders.Host",
+        message: expect.stringMatching(/^header "host" cannot be set by this policy: the proxy sets Host/),
+      },
+      {
+        path: "pipelines.p.policies[0].headers.forwardHeaders.connection",
+        message: 'header "connection" cannot be set by this policy: hop-by-hop headers are never forwarded',
+      },
+      {
+        path: "pipelines.p.policies[0].headers.forwardHeaders.content-length",
+        message: expect.stringMatching(/^header "content-length" cannot be set/),
+      },
       { path: "pipelines.p.policies[0].headers.forwardHeaders.bad name", message: '"bad name" is not a valid header name' },
-      { path: "pipelines.p.policies[0].headers.forwardHeaders.X-A", message: 'header "x-a" is already set by another entry (names are case-insensitive)' },
+      {
+        path: "pipelines.p.policies[0].headers.forwardHeaders.X-A",
+        message: 'header "x-a" is already set by another entry (names are case-insensitive)',
+      },
     ]);
   });
 });

@@ -45,13 +45,17 @@ describe("ip-filter", () => {
   });
 
   it("refuses bad lists at load, each problem at its path", async () => {
-    await expect(createPolicyApp(ipFilter, {})).rejects.toMatchObject({ problems: [{ path: at, message: expect.stringContaining("needs allow, deny or both") }] });
+    await expect(createPolicyApp(ipFilter, {})).rejects.toMatchObject({
+      problems: [{ path: at, message: expect.stringContaining("needs allow, deny or both") }],
+    });
     await expect(createPolicyApp(ipFilter, { allow: ["10.0.0.0/33", "loopback"], deny: ["127.0.0.1", "nope"] })).rejects.toMatchObject({
       problems: [
         { path: `${at}.allow[0]`, message: expect.stringContaining('"10.0.0.0/33" is not an IP address') },
         { path: `${at}.deny[1]`, message: expect.stringContaining('"nope" is not an IP address') },
       ],
     });
-    await expect(createPolicyApp(ipFilter, { allow: [] })).rejects.toMatchObject({ problems: [{ path: `${at}.allow`, message: expect.stringContaining("must NOT have fewer than 1 items") }] });
+    await expect(createPolicyApp(ipFilter, { allow: [] })).rejects.toMatchObject({
+      problems: [{ path: `${at}.allow`, message: expect.stringContaining("must NOT have fewer than 1 items") }],
+    });
   });
 });

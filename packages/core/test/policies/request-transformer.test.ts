@@ -10,14 +10,22 @@ const testAuth = testAuthPolicy();
 const loadProblems = (options: unknown) => stepProblems("request-transformer", options);
 
 /** Sends a body in two chunks without Content-Length (chunked transfer coding). */
-function sendChunked(url: string, path: string, headers: Record<string, string>, parts: string[]): Promise<{ status: number; body: string }> {
+function sendChunked(
+  url: string,
+  path: string,
+  headers: Record<string, string>,
+  parts: string[],
+): Promise<{ status: number; body: string }> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: hostname, port, method: "POST", path, headers: { ...headers, "transfer-encoding": "chunked" }, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks).toString() }));
-    });
+    const req = http.request(
+      { host: hostname, port, method: "POST", path, headers: { ...headers, "transfer-encoding": "chunked" }, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks).toString() }));
+      },
+    );
     req.on("error", reject);
     for (const part of parts) req.write(part);
     req.end();
@@ -32,7 +40,10 @@ describe("request-transformer", () => {
   beforeAll(async () => {
     upstream = await startUpstream();
     const transform = {
-      headers: { add: { "X-User-Name": "consumer.username", "x-route": "'v2'", "x-trace": "trace-${requestID}" }, remove: ["x-secret", "X-Debug"] },
+      headers: {
+        add: { "X-User-Name": "consumer.username", "x-route": "'v2'", "x-trace": "trace-${requestID}" },
+        remove: ["x-secret", "X-Debug"],
+      },
       body: {
         add: { "meta.consumer": "consumer.id", "meta.source.gateway": "'turnpike'", version: 2, "meta.agent": "req.headers['user-agent']" },
         remove: ["password", "profile.ssn", "dotted.key"],
@@ -45,9 +56,18 @@ describe("request-transformer", () => {
         http: { port: 0, host: "127.0.0.1" },
         apiEndpoints: { api: { paths: ["/api/*"] }, small: { paths: ["/small/*"] }, hdr: { paths: ["/hdr/*"] } },
         pipelines: {
-          api: { apiEndpoints: ["api"], policies: [{ "test-auth": {} }, { "request-transformer": [{ action: transform }] }, { proxy: { url: upstream.url } }] },
-          small: { apiEndpoints: ["small"], policies: [{ "request-transformer": { body: { add: { a: "'b'" } }, maxBodySize: 64 } }, { proxy: { url: upstream.url } }] },
-          hdr: { apiEndpoints: ["hdr"], policies: [{ "request-transformer": { headers: { add: { "x-a": "'1'" } } } }, { proxy: { url: upstream.url } }] },
+          api: {
+            apiEndpoints: ["api"],
+            policies: [{ "test-auth": {} }, { "request-transformer": [{ action: transform }] }, { proxy: { url: upstream.url } }],
+          },
+          small: {
+            apiEndpoints: ["small"],
+            policies: [{ "request-transformer": { body: { add: { a: "'b'" } }, maxBodySize: 64 } }, { proxy: { url: upstream.url } }],
+          },
+          hdr: {
+            apiEndpoints: ["hdr"],
+            policies: [{ "request-transformer": { headers: { add: { "x-a": "'1'" } } } }, { proxy: { url: upstream.url } }],
+          },
         },
       },
     });
@@ -60,16 +80,33 @@ describe("request-transformer", () => {
   });
 
   it("sends the transformed JSON body, with its new length, and the transformed headers", async () => {
-    const body = JSON.stringify({ name: "n", password: "hunter2", "dotted.key": 1, profile: { ssn: "123", city: "Oslo" }, meta: { kept: true } });
+    const body = JSON.stringify({
+      name: "n",
+      password: "hunter2",
+      "dotted.key": 1,
+      profile: { ssn: "123", city: "Oslo" },
+      meta: { kept: true },
+    });
     const res = await send(url, {
       method: "POST",
       path: "/api/users",
-      headers: { "content-type": "application/json; charset=utf-8", "x-test-as": "c-7", "x-secret": "s", "x-debug": "1", "user-agent": "probe/1" },
+      headers: {
+        "content-type": "application/json; charset=utf-8",
+        "x-test-as": "c-7",
+        "x-secret": "s",
+        "x-debug": "1",
+        "user-agent": "probe/1",
+      },
       body,
     });
     expect(res.status).toBe(200);
     const seen = upstream.requests.at(-1)!;
-    expect(JSON.parse(seen.body)).toEqual({ name: "n", profile: { city: "Oslo" }, meta: { kept: true, consumer: "c-7", source: { gateway: "turnpike" }, agent: "probe/1" }, version: 2 });
+    expect(JSON.parse(seen.body)).toEqual({
+      name: "n",
+      profile: { city: "Oslo" },
+      meta: { kept: true, consumer: "c-7", source: { gateway: "turnpike" }, agent: "probe/1" },
+      version: 2,
+    });
     expect(seen.headers["content-length"]).toBe(String(Buffer.byteLength(seen.body)));
     expect(seen.headers["content-type"]).toBe("application/json; charset=utf-8");
     expect(seen.headers["x-user-name"]).toBe("alice");
@@ -80,7 +117,12 @@ describe("request-transformer", () => {
   });
 
   it("leaves out values that come out empty, and replaces scalars on a nested path", async () => {
-    await send(url, { method: "POST", path: "/api/x", headers: { "content-type": "application/json" }, body: JSON.stringify({ meta: "scalar", version: 1 }) });
+    await send(url, {
+      method: "POST",
+      path: "/api/x",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ meta: "scalar", version: 1 }),
+    });
     const seen = upstream.requests.at(-1)!;
     expect(JSON.parse(seen.body)).toEqual({ meta: { source: { gateway: "turnpike" } }, version: 2 });
     expect(seen.headers["x-user-name"]).toBeUndefined();
@@ -96,7 +138,12 @@ describe("request-transformer", () => {
   });
 
   it("transforms form bodies in bracket notation and keeps them forms", async () => {
-    await send(url, { method: "POST", path: "/api/form", headers: { "content-type": "application/x-www-form-urlencoded", "x-test-as": "c-9" }, body: "name=a+b&password=x&profile%5Bssn%5D=1&profile%5Bcity%5D=Oslo&tag=1&tag=2" });
+    await send(url, {
+      method: "POST",
+      path: "/api/form",
+      headers: { "content-type": "application/x-www-form-urlencoded", "x-test-as": "c-9" },
+      body: "name=a+b&password=x&profile%5Bssn%5D=1&profile%5Bcity%5D=Oslo&tag=1&tag=2",
+    });
     const seen = upstream.requests.at(-1)!;
     expect(seen.headers["content-type"]).toBe("application/x-www-form-urlencoded");
     expect(seen.headers["content-length"]).toBe(String(Buffer.byteLength(seen.body)));
@@ -142,7 +189,12 @@ describe("request-transformer", () => {
     expect(Buffer.from(seen.body).equals(bytes)).toBe(true);
     expect(seen.headers["content-length"]).toBe(String(bytes.length));
     // A compressed JSON body is not decoded.
-    await send(url, { method: "POST", path: "/api/gz", headers: { "content-type": "application/json", "content-encoding": "br" }, body: '{"password":1}' });
+    await send(url, {
+      method: "POST",
+      path: "/api/gz",
+      headers: { "content-type": "application/json", "content-encoding": "br" },
+      body: '{"password":1}',
+    });
     expect(upstream.requests.at(-1)!.body).toBe('{"password":1}');
     // A JSON body that is not an object has no properties to change.
     await send(url, { method: "POST", path: "/api/arr", headers: { "content-type": "application/json" }, body: '[1, {"password": 2}]' });
@@ -168,18 +220,45 @@ describe("request-transformer", () => {
     const at = (p: string) => `pipelines.p.policies[0].request-transformer.${p}`;
     expect(
       await loadProblems({
-        headers: { add: { Host: "'h'", "X-Consumer-Id": "'admin'", "x-request-id": "'r'", "X-Forwarded-For": "'1.2.3.4'", "x-ok": "'id-' + consumer.id" }, remove: ["content-length", "Connection", "x-fine"] },
-        body: { add: { "__proto__.polluted": "'yes'", "a.constructor.prototype": "'x'", "a..b": 1, "ok.path": "process.env.HOME" }, remove: ["prototype"] },
+        headers: {
+          add: {
+            Host: "'h'",
+            "X-Consumer-Id": "'admin'",
+            "x-request-id": "'r'",
+            "X-Forwarded-For": "'1.2.3.4'",
+            "x-ok": "'id-' + consumer.id",
+          },
+          remove: ["content-length", "Connection", "x-fine"],
+        },
+        body: {
+          add: { "__proto__.polluted": "'yes'", "a.constructor.prototype": "'x'", "a..b": 1, "ok.path": "process.env.HOME" },
+          remove: ["prototype"],
+        },
         maxBodySize: "lots",
       }),
     ).toEqual([
-      { path: at("headers.add.Host"), message: expect.stringMatching(/^header "host" cannot be changed by this policy: the proxy sets Host/) },
-      { path: at("headers.add.X-Consumer-Id"), message: expect.stringMatching(/^header "x-consumer-id" cannot be changed by this policy: identity headers/) },
-      { path: at("headers.add.x-request-id"), message: 'header "x-request-id" cannot be changed by this policy: the gateway sets the request id' },
-      { path: at("headers.add.X-Forwarded-For"), message: expect.stringMatching(/^header "x-forwarded-for" cannot be changed by this policy: forwarding headers/) },
+      {
+        path: at("headers.add.Host"),
+        message: expect.stringMatching(/^header "host" cannot be changed by this policy: the proxy sets Host/),
+      },
+      {
+        path: at("headers.add.X-Consumer-Id"),
+        message: expect.stringMatching(/^header "x-consumer-id" cannot be changed by this policy: identity headers/),
+      },
+      {
+        path: at("headers.add.x-request-id"),
+        message: 'header "x-request-id" cannot be changed by this policy: the gateway sets the request id',
+      },
+      {
+        path: at("headers.add.X-Forwarded-For"),
+        message: expect.stringMatching(/^header "x-forwarded-for" cannot be changed by this policy: forwarding headers/),
+      },
       { path: at("headers.add.x-ok"), message: expect.stringMatching(/cannot be compiled .* code such as \+ or calls is never run$/) },
       { path: at("headers.remove[0]"), message: expect.stringMatching(/^header "content-length" cannot be changed/) },
-      { path: at("headers.remove[1]"), message: 'header "connection" cannot be changed by this policy: hop-by-hop headers are never forwarded' },
+      {
+        path: at("headers.remove[1]"),
+        message: 'header "connection" cannot be changed by this policy: hop-by-hop headers are never forwarded',
+      },
       { path: at("body.add.__proto__.polluted"), message: expect.stringMatching(/may not use "__proto__"/) },
       { path: at("body.add.a.constructor.prototype"), message: expect.stringMatching(/may not use "constructor"/) },
       { path: at("body.add.a..b"), message: expect.stringMatching(/is not a property path/) },

@@ -68,7 +68,10 @@ describe("response-transformer", () => {
       }
     });
     const transform = {
-      headers: { add: { "x-gateway": "'turnpike'", "X-Echo-Id": "requestID", "x-method": "req.method" }, remove: ["X-Internal", "x-powered-by"] },
+      headers: {
+        add: { "x-gateway": "'turnpike'", "X-Echo-Id": "requestID", "x-method": "req.method" },
+        remove: ["X-Internal", "x-powered-by"],
+      },
       body: { add: { "meta.requestId": "requestID", "user.tier": "'gold'", version: 3 }, remove: ["secret", "user.password"] },
       maxBodySize: "1kb",
     };
@@ -80,7 +83,10 @@ describe("response-transformer", () => {
         apiEndpoints: { api: { paths: ["/api/*"] }, hdr: { paths: ["/hdr/*"] } },
         pipelines: {
           api: { apiEndpoints: ["api"], policies: [{ "response-transformer": transform }, { proxy: { url: upstream.url } }] },
-          hdr: { apiEndpoints: ["hdr"], policies: [{ "response-transformer": { headers: transform.headers } }, { proxy: { url: upstream.url } }] },
+          hdr: {
+            apiEndpoints: ["hdr"],
+            policies: [{ "response-transformer": { headers: transform.headers } }, { proxy: { url: upstream.url } }],
+          },
         },
       },
     });
@@ -152,10 +158,27 @@ describe("response-transformer", () => {
 
   it("refuses at load headers that frame the response or carry the request id", async () => {
     const at = (p: string) => `pipelines.p.policies[0].response-transformer.${p}`;
-    expect(await loadProblems({ headers: { add: { "Content-Length": "'1'", "x-ok": "consumer.id" }, remove: ["x-request-id", "Transfer-Encoding", "content-encoding", "RateLimit", "x-cache"] }, body: { remove: ["__proto__"] } })).toEqual([
-      { path: at("headers.add.Content-Length"), message: expect.stringMatching(/^header "content-length" cannot be changed by this policy/) },
-      { path: at("headers.remove[0]"), message: 'header "x-request-id" cannot be changed by this policy: every response carries the gateway\'s request id' },
-      { path: at("headers.remove[1]"), message: expect.stringMatching(/^header "transfer-encoding" cannot be changed by this policy: hop-by-hop/) },
+    expect(
+      await loadProblems({
+        headers: {
+          add: { "Content-Length": "'1'", "x-ok": "consumer.id" },
+          remove: ["x-request-id", "Transfer-Encoding", "content-encoding", "RateLimit", "x-cache"],
+        },
+        body: { remove: ["__proto__"] },
+      }),
+    ).toEqual([
+      {
+        path: at("headers.add.Content-Length"),
+        message: expect.stringMatching(/^header "content-length" cannot be changed by this policy/),
+      },
+      {
+        path: at("headers.remove[0]"),
+        message: 'header "x-request-id" cannot be changed by this policy: every response carries the gateway\'s request id',
+      },
+      {
+        path: at("headers.remove[1]"),
+        message: expect.stringMatching(/^header "transfer-encoding" cannot be changed by this policy: hop-by-hop/),
+      },
       { path: at("headers.remove[2]"), message: expect.stringMatching(/^header "content-encoding" cannot be changed/) },
       { path: at("body.remove[0]"), message: expect.stringMatching(/may not use "__proto__"/) },
     ]);

@@ -5,8 +5,15 @@
 import { checkConfig, definePolicy, type ConfigError, type Consumer } from "@turnpike/core";
 
 /** The problems a pipeline whose first step is `{ [policy]: entry }` reports at load. */
-export async function stepProblems(policy: string, entry: unknown, endpoint: Record<string, unknown> = { paths: ["/*"] }): Promise<ConfigError["problems"]> {
-  const config = { apiEndpoints: { all: endpoint }, pipelines: { p: { apiEndpoints: ["all"], policies: [{ [policy]: entry }, { terminate: { statusCode: 200 } }] } } };
+export async function stepProblems(
+  policy: string,
+  entry: unknown,
+  endpoint: Record<string, unknown> = { paths: ["/*"] },
+): Promise<ConfigError["problems"]> {
+  const config = {
+    apiEndpoints: { all: endpoint },
+    pipelines: { p: { apiEndpoints: ["all"], policies: [{ [policy]: entry }, { terminate: { statusCode: 200 } }] } },
+  };
   return (await checkConfig(config)).problems;
 }
 

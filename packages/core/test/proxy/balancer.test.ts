@@ -13,19 +13,38 @@ function picks(balancer: ReturnType<typeof createBalancer<string>>, n: number, r
 
 describe("createBalancer", () => {
   it("round-robin takes targets in turn", () => {
-    const b = createBalancer([{ value: "a", weight: 1 }, { value: "b", weight: 1 }, { value: "c", weight: 1 }], "round-robin");
+    const b = createBalancer(
+      [
+        { value: "a", weight: 1 },
+        { value: "b", weight: 1 },
+        { value: "c", weight: 1 },
+      ],
+      "round-robin",
+    );
     expect(picks(b, 6)).toEqual(["a", "b", "c", "a", "b", "c"]);
   });
 
   it("weighted round-robin interleaves by weight", () => {
-    const b = createBalancer([{ value: "a", weight: 3 }, { value: "b", weight: 1 }], "round-robin");
+    const b = createBalancer(
+      [
+        { value: "a", weight: 3 },
+        { value: "b", weight: 1 },
+      ],
+      "round-robin",
+    );
     const seq = picks(b, 8);
     expect(seq.filter((v) => v === "a")).toHaveLength(6);
     expect(seq.slice(0, 4)).toEqual(["a", "a", "b", "a"]);
   });
 
   it("least-connections prefers the target with the fewest requests in flight per weight", () => {
-    const b = createBalancer([{ value: "a", weight: 1 }, { value: "b", weight: 1 }], "least-connections");
+    const b = createBalancer(
+      [
+        { value: "a", weight: 1 },
+        { value: "b", weight: 1 },
+      ],
+      "least-connections",
+    );
     const first = b.pick(); // a (tie -> in turn)
     const second = b.pick(); // b
     expect([first.value, second.value]).toEqual(["a", "b"]);
@@ -35,7 +54,13 @@ describe("createBalancer", () => {
   });
 
   it("least-connections honours weights", () => {
-    const b = createBalancer([{ value: "big", weight: 2 }, { value: "small", weight: 1 }], "least-connections");
+    const b = createBalancer(
+      [
+        { value: "big", weight: 2 },
+        { value: "small", weight: 1 },
+      ],
+      "least-connections",
+    );
     expect(picks(b, 3, false).sort()).toEqual(["big", "big", "small"]);
   });
 

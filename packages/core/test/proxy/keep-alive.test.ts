@@ -17,7 +17,11 @@ describe("upstream connections", () => {
     const port = (upstream.address() as AddressInfo).port;
     gw = await createGateway({
       logger: silentLogger,
-      config: { http: { port: 0, host: "127.0.0.1" }, apiEndpoints: { a: {} }, pipelines: { p: { apiEndpoints: ["a"], policies: [{ proxy: { url: `http://127.0.0.1:${port}` } }] } } },
+      config: {
+        http: { port: 0, host: "127.0.0.1" },
+        apiEndpoints: { a: {} },
+        pipelines: { p: { apiEndpoints: ["a"], policies: [{ proxy: { url: `http://127.0.0.1:${port}` } }] } },
+      },
     });
     url = (await gw.listen()).http!;
   });

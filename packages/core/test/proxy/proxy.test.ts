@@ -18,7 +18,11 @@ async function tcpServer(behaviour: (socket: net.Socket) => void): Promise<{ url
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((r) => { sockets.forEach((s) => s.destroy()); server.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        sockets.forEach((s) => s.destroy());
+        server.close(() => r());
+      }),
   };
 }
 
@@ -92,7 +96,12 @@ describe("proxy", () => {
   const last = () => upstream.requests.at(-1)!;
 
   it("forwards method, path, query and body byte for byte", async () => {
-    const res = await send(url, { method: "PUT", path: "/api/a%2Fb/c?z=1&a=%2F&z=2", headers: { "content-type": "text/plain", "x-custom": "v" }, body: "payload" });
+    const res = await send(url, {
+      method: "PUT",
+      path: "/api/a%2Fb/c?z=1&a=%2F&z=2",
+      headers: { "content-type": "text/plain", "x-custom": "v" },
+      body: "payload",
+    });
     expect(res.status).toBe(200);
     expect(last()).toMatchObject({ method: "PUT", url: "/api/a%2Fb/c?z=1&a=%2F&z=2", body: "payload" });
     expect(last().headers).toMatchObject({ "content-type": "text/plain", "x-custom": "v", "content-length": "7" });
@@ -122,11 +131,27 @@ describe("proxy", () => {
     const res = await send(url, { path: "/api", headers: { host: "gw.example.com:8443" } });
     const id = res.headers["x-request-id"];
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(last().headers).toMatchObject({ host: "gw.example.com:8443", "x-forwarded-for": "127.0.0.1", "x-forwarded-proto": "http", "x-forwarded-host": "gw.example.com:8443", "x-request-id": id });
+    expect(last().headers).toMatchObject({
+      host: "gw.example.com:8443",
+      "x-forwarded-for": "127.0.0.1",
+      "x-forwarded-proto": "http",
+      "x-forwarded-host": "gw.example.com:8443",
+      "x-request-id": id,
+    });
   });
 
   it("does not let an untrusted client choose X-Forwarded-*, Forwarded or the request id", async () => {
-    await send(url, { path: "/api", headers: { "x-forwarded-for": "6.6.6.6", "x-forwarded-proto": "https", "x-forwarded-host": "evil", forwarded: "for=6.6.6.6", "x-real-ip": "6.6.6.6", "x-request-id": "chosen" } });
+    await send(url, {
+      path: "/api",
+      headers: {
+        "x-forwarded-for": "6.6.6.6",
+        "x-forwarded-proto": "https",
+        "x-forwarded-host": "evil",
+        forwarded: "for=6.6.6.6",
+        "x-real-ip": "6.6.6.6",
+        "x-request-id": "chosen",
+      },
+    });
     expect(last().headers["x-forwarded-for"]).toBe("127.0.0.1");
     expect(last().headers["x-forwarded-proto"]).toBe("http");
     expect(last().headers["x-forwarded-host"]).not.toBe("evil");
@@ -136,23 +161,59 @@ describe("proxy", () => {
   });
 
   it("appends to X-Forwarded-For and keeps the request id of a trusted peer", async () => {
-    const res = await send(trustedUrl, { path: "/api", headers: { "x-forwarded-for": "203.0.113.7", "x-forwarded-proto": "https", "x-request-id": "abc-123" } });
+    const res = await send(trustedUrl, {
+      path: "/api",
+      headers: { "x-forwarded-for": "203.0.113.7", "x-forwarded-proto": "https", "x-request-id": "abc-123" },
+    });
     expect(res.headers["x-request-id"]).toBe("abc-123");
-    expect(last().headers).toMatchObject({ "x-forwarded-for": "203.0.113.7, 127.0.0.1", "x-forwarded-proto": "https", "x-request-id": "abc-123" });
+    expect(last().headers).toMatchObject({
+      "x-forwarded-for": "203.0.113.7, 127.0.0.1",
+      "x-forwarded-proto": "https",
+      "x-request-id": "abc-123",
+    });
   });
 
   it("removes hop-by-hop headers, including those named in Connection, in both directions", async () => {
-    await send(url, { path: "/api", headers: { connection: "keep-alive, x-secret-hop", "x-secret-hop": "1", "keep-alive": "timeout=5", "proxy-connection": "keep-alive", proxy: "http://evil", te: "gzip, trailers", upgrade: "websocket", "x-kept": "1" } });
+    await send(url, {
+      path: "/api",
+      headers: {
+        connection: "keep-alive, x-secret-hop",
+        "x-secret-hop": "1",
+        "keep-alive": "timeout=5",
+        "proxy-connection": "keep-alive",
+        proxy: "http://evil",
+        te: "gzip, trailers",
+        upgrade: "websocket",
+        "x-kept": "1",
+      },
+    });
     const h = last().headers;
     for (const name of ["x-secret-hop", "keep-alive", "proxy-connection", "proxy", "upgrade"]) expect(h[name]).toBeUndefined();
     expect(h.te).toBe("trailers");
     expect(h["x-kept"]).toBe("1");
 
     const hoppy = await startUpstream((_req, res) => {
-      res.writeHead(200, [["Connection", "x-hop-out"], ["X-Hop-Out", "1"], ["Keep-Alive", "timeout=1"], ["X-End", "1"], ["Set-Cookie", "a=1"], ["Set-Cookie", "b=2"]].flat());
+      res.writeHead(
+        200,
+        [
+          ["Connection", "x-hop-out"],
+          ["X-Hop-Out", "1"],
+          ["Keep-Alive", "timeout=1"],
+          ["X-End", "1"],
+          ["Set-Cookie", "a=1"],
+          ["Set-Cookie", "b=2"],
+        ].flat(),
+      );
       res.end("ok");
     });
-    const gw2 = await createGateway({ logger: silentLogger, config: { http: { port: 0, host: "127.0.0.1" }, apiEndpoints: { a: {} }, pipelines: { p: { apiEndpoints: ["a"], policies: [{ proxy: { url: hoppy.url } }] } } } });
+    const gw2 = await createGateway({
+      logger: silentLogger,
+      config: {
+        http: { port: 0, host: "127.0.0.1" },
+        apiEndpoints: { a: {} },
+        pipelines: { p: { apiEndpoints: ["a"], policies: [{ proxy: { url: hoppy.url } }] } },
+      },
+    });
     try {
       const res = await send((await gw2.listen()).http!, { path: "/" });
       expect(res.headers["x-hop-out"]).toBeUndefined();
@@ -166,7 +227,17 @@ describe("proxy", () => {
   });
 
   it("strips identity headers a client sent on every route", async () => {
-    await send(url, { path: "/api", headers: { "x-consumer-id": "admin", "x-consumer-username": "root", "x-credential-identifier": "k", "x-anonymous-consumer": "false", "x-authenticated-userid": "1", "eg-consumer-id": "x" } });
+    await send(url, {
+      path: "/api",
+      headers: {
+        "x-consumer-id": "admin",
+        "x-consumer-username": "root",
+        "x-credential-identifier": "k",
+        "x-anonymous-consumer": "false",
+        "x-authenticated-userid": "1",
+        "eg-consumer-id": "x",
+      },
+    });
     const names = Object.keys(last().headers);
     expect(names.filter((n) => /^(x-consumer-|x-credential-|x-anonymous-consumer|x-authenticated-|eg-consumer-id)/.test(n))).toEqual([]);
   });
@@ -188,7 +259,9 @@ describe("proxy", () => {
   it("answers 404 with a JSON error for unmatched paths and 400 for malformed encoding", async () => {
     const notFound = await send(url, { path: "/nope" });
     expect(notFound.status).toBe(404);
-    expect(JSON.parse(notFound.body)).toEqual({ error: { status: 404, code: "NOT_FOUND", message: "No API endpoint matches this request" } });
+    expect(JSON.parse(notFound.body)).toEqual({
+      error: { status: 404, code: "NOT_FOUND", message: "No API endpoint matches this request" },
+    });
     expect(notFound.headers["x-request-id"]).toBeDefined();
     const bad = await send(url, { path: "/api/%E0%A4%A" });
     expect(bad.status).toBe(400);
@@ -218,7 +291,16 @@ describe("proxy", () => {
     const server = http.createServer((req) => req.on("close", () => upstreamSawClose()));
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     await slow.close();
-    const gw3 = await createGateway({ logger: silentLogger, config: { http: { port: 0, host: "127.0.0.1" }, apiEndpoints: { a: {} }, pipelines: { p: { apiEndpoints: ["a"], policies: [{ proxy: { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` } }] } } } });
+    const gw3 = await createGateway({
+      logger: silentLogger,
+      config: {
+        http: { port: 0, host: "127.0.0.1" },
+        apiEndpoints: { a: {} },
+        pipelines: {
+          p: { apiEndpoints: ["a"], policies: [{ proxy: { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` } }] },
+        },
+      },
+    });
     try {
       const gwUrl = new URL((await gw3.listen()).http!);
       const socket = net.connect(Number(gwUrl.port), "127.0.0.1");
@@ -240,7 +322,10 @@ describe("proxy", () => {
     const declared = await send(url, { method: "POST", path: "/limited", body: Buffer.alloc(2048, "a") });
     expect(declared.status).toBe(413);
     expect(JSON.parse(declared.body).error.code).toBe("PAYLOAD_TOO_LARGE");
-    const chunked = await sendRaw(url, `POST /limited HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n800\r\n${"b".repeat(2048)}\r\n0\r\n\r\n`);
+    const chunked = await sendRaw(
+      url,
+      `POST /limited HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n800\r\n${"b".repeat(2048)}\r\n0\r\n\r\n`,
+    );
     expect(chunked).toMatch(/^HTTP\/1.1 413/);
     expect(upstream.requests.length - before).toBeLessThanOrEqual(1);
     expect(upstream.requests.slice(before).every((r) => r.body.length <= 1024)).toBe(true);

@@ -32,7 +32,11 @@ describe("compileMatcher", () => {
   });
 
   it("matches hosts exactly, one label under *.domain, or any", () => {
-    const m = matcherOf(endpoint("exact", { host: "api.example.com", paths: ["/e"] }), endpoint("wild", { host: "*.example.com", paths: ["/w"] }), endpoint("any", { host: "*", paths: ["/a"] }));
+    const m = matcherOf(
+      endpoint("exact", { host: "api.example.com", paths: ["/e"] }),
+      endpoint("wild", { host: "*.example.com", paths: ["/w"] }),
+      endpoint("any", { host: "*", paths: ["/a"] }),
+    );
     expect(m.match("api.example.com", "GET", "/e")?.target).toBe("exact");
     expect(m.match("www.example.com", "GET", "/e")).toBeUndefined();
     expect(m.match("a.example.com", "GET", "/w")?.target).toBe("wild");
@@ -53,7 +57,11 @@ describe("compileMatcher", () => {
   it("gives precedence to configuration order across indexed and wildcard rules", () => {
     const m = matcherOf(endpoint("catchall", { paths: ["/*"] }), endpoint("users", { paths: ["/users"] }));
     expect(m.match("", "GET", "/users")?.target).toBe("catchall");
-    const n = matcherOf(endpoint("users", { paths: ["/users"] }), endpoint("catchall", { paths: ["/*"] }), endpoint("later", { paths: ["/users"] }));
+    const n = matcherOf(
+      endpoint("users", { paths: ["/users"] }),
+      endpoint("catchall", { paths: ["/*"] }),
+      endpoint("later", { paths: ["/users"] }),
+    );
     expect(n.match("", "GET", "/users")?.target).toBe("users");
     expect(n.match("", "GET", "/other")?.target).toBe("catchall");
   });

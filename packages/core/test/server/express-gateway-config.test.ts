@@ -57,7 +57,9 @@ describe("an Express Gateway gateway.config.yml", () => {
   });
 
   it("runs unchanged, with the ignored Express Gateway option reported", async () => {
-    expect(gw.snapshot.warnings).toEqual(["pipelines.default.policies[1].proxy[0].action.followRedirects: accepted for Express Gateway compatibility and ignored (redirects are always relayed to the client)"]);
+    expect(gw.snapshot.warnings).toEqual([
+      "pipelines.default.policies[1].proxy[0].action.followRedirects: accepted for Express Gateway compatibility and ignored (redirects are always relayed to the client)",
+    ]);
     const res = await fetch(`${url}/users/1?x=y`);
     expect(res.status).toBe(200);
     expect(upstream.requests.at(-1)).toMatchObject({ method: "GET", url: "/users/1?x=y" });

@@ -7,11 +7,16 @@ import https from "node:https";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import type { TLSSocket } from "node:tls";
 
 function selfSigned(dir: string, name: string, cn: string): { key: string; cert: string } {
   const key = path.join(dir, `${name}.key`);
   const cert = path.join(dir, `${name}.crt`);
-  execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", `/CN=${cn}`], { stdio: "ignore" });
+  execFileSync(
+    "openssl",
+    ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", `/CN=${cn}`],
+    { stdio: "ignore" },
+  );
   return { key, cert };
 }
 
@@ -21,7 +26,7 @@ function httpsGet(url: string, servername: string): Promise<{ status: number; bo
       let body = "";
       res.on("data", (d) => (body += d));
       res.on("end", () => {
-        const cert = (res.socket as import("node:tls").TLSSocket).getPeerCertificate();
+        const cert = (res.socket as TLSSocket).getPeerCertificate();
         resolve({ status: res.statusCode!, body, cn: String(cert.subject?.CN) });
       });
     });
@@ -43,7 +48,11 @@ describe("listeners", () => {
   it("serves HTTPS with Express Gateway's per-hostname certificates (SNI) and tells the upstream the protocol", async () => {
     const file = writeConfig(
       {
-        https: { port: 0, host: "127.0.0.1", tls: { default: { key: "./default.key", cert: "./default.crt" }, "api.example.test": { key: "./api.key", cert: "./api.crt" } } },
+        https: {
+          port: 0,
+          host: "127.0.0.1",
+          tls: { default: { key: "./default.key", cert: "./default.crt" }, "api.example.test": { key: "./api.key", cert: "./api.crt" } },
+        },
         apiEndpoints: { all: {} },
         pipelines: { p: { apiEndpoints: ["all"], policies: [{ proxy: { url: upstream.url } }] } },
       },
@@ -66,7 +75,12 @@ describe("listeners", () => {
   it("cuts a client that does not finish its request head within headersTimeout with 408", async () => {
     const gw: Gateway = await createGateway({
       logger: silentLogger,
-      config: { http: { port: 0, host: "127.0.0.1" }, server: { headersTimeout: 300, requestTimeout: 600 }, apiEndpoints: { a: {} }, pipelines: { p: { apiEndpoints: ["a"], policies: [{ terminate: {} }] } } },
+      config: {
+        http: { port: 0, host: "127.0.0.1" },
+        server: { headersTimeout: 300, requestTimeout: 600 },
+        apiEndpoints: { a: {} },
+        pipelines: { p: { apiEndpoints: ["a"], policies: [{ terminate: {} }] } },
+      },
     });
     try {
       const { port } = new URL((await gw.listen()).http!);

@@ -69,7 +69,11 @@ describe("reload", () => {
 
   it("keeps its listeners on reload: a new address is reported, applied only on restart", async () => {
     const lines: string[] = [];
-    const gw = await createGateway({ logger: createLogger({ level: "warn", sink: (l) => lines.push(l) }), policies: [marker], config: config("v1", fast) });
+    const gw = await createGateway({
+      logger: createLogger({ level: "warn", sink: (l) => lines.push(l) }),
+      policies: [marker],
+      config: config("v1", fast),
+    });
     try {
       const url = (await gw.listen()).http!;
       const port = Number(new URL(url).port);
@@ -86,7 +90,9 @@ describe("reload", () => {
     const gw = await createGateway({ logger: silentLogger, policies: [marker], config: config("good", fast) });
     try {
       const url = (await gw.listen()).http!;
-      await expect(gw.reload({ ...config("bad", fast), pipelines: { p: { apiEndpoints: ["all"], policies: [{ marker: {} }] } } })).rejects.toBeInstanceOf(ConfigError);
+      await expect(
+        gw.reload({ ...config("bad", fast), pipelines: { p: { apiEndpoints: ["all"], policies: [{ marker: {} }] } } }),
+      ).rejects.toBeInstanceOf(ConfigError);
       const res = await fetch(`${url}/x`);
       expect(res.headers.get("x-marker")).toBe("good");
       expect(gw.config.pipelines[0]!.policies[0]!.steps[0]!.action).toEqual({ id: "good" });

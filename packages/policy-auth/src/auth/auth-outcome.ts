@@ -49,7 +49,13 @@ export function refuse(failure: AuthFailure, options: CommonAuthOptions, challen
  * `res.locals.turnpike.consumer` and `req.user`.
  * @returns false (nothing set) when a scope is missing
  */
-export function admit(req: Request, res: Response, consumer: Consumer, user: Readonly<Record<string, unknown>>, scopes: readonly string[]): boolean {
+export function admit(
+  req: Request,
+  res: Response,
+  consumer: Consumer,
+  user: Readonly<Record<string, unknown>>,
+  scopes: readonly string[],
+): boolean {
   const state = res.locals.turnpike;
   const required = state.apiEndpoint.scopes;
   if (required.length > 0 && !holdsScopes(scopes, required)) return false;

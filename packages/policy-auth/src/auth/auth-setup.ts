@@ -58,7 +58,11 @@ export function checkSecret(setup: AuthSetup, type: CredentialType, login: strin
 }
 
 /** Looks up a credential by login without a secret (jwt's `checkCredentialExistence`). */
-export function findCredential(setup: AuthSetup, type: CredentialType, login: string): ResolvedCredential | null | Promise<ResolvedCredential | null> {
+export function findCredential(
+  setup: AuthSetup,
+  type: CredentialType,
+  login: string,
+): ResolvedCredential | null | Promise<ResolvedCredential | null> {
   const known = setup.declared[type].get(login) ?? setup.cache.peek(type, login);
   if (known !== undefined) return known;
   return guard(setup.cache.load(type, login));
@@ -74,6 +78,10 @@ function guard<T>(result: T | Promise<T>): T | Promise<T> {
 /** Maps store and verification failures to the 503 answers the client gets. */
 export function toServiceError(err: unknown): unknown {
   if (err instanceof ConsumerStoreError) return new GatewayError("STORE_UNAVAILABLE", undefined, { cause: err });
-  if (err instanceof VerificationBusyError) return new GatewayError("SERVICE_UNAVAILABLE", "Too many authentications in progress, please retry", { cause: err, headers: { "Retry-After": "1" } });
+  if (err instanceof VerificationBusyError)
+    return new GatewayError("SERVICE_UNAVAILABLE", "Too many authentications in progress, please retry", {
+      cause: err,
+      headers: { "Retry-After": "1" },
+    });
   return err;
 }

@@ -49,7 +49,11 @@ export class VerificationBusyError extends Error {
 /** The data-plane credential cache over one store. */
 export class CredentialCache {
   private readonly entries: Record<CredentialType, Map<string, Entry>> = { "key-auth": new Map(), "basic-auth": new Map(), jwt: new Map() };
-  private readonly loading: Record<CredentialType, Map<string, Promise<ResolvedCredential | null>>> = { "key-auth": new Map(), "basic-auth": new Map(), jwt: new Map() };
+  private readonly loading: Record<CredentialType, Map<string, Promise<ResolvedCredential | null>>> = {
+    "key-auth": new Map(),
+    "basic-auth": new Map(),
+    jwt: new Map(),
+  };
   /** Digests of secrets that matched a stored hash, by that hash. */
   private readonly verified = new Map<string, Buffer>();
   private readonly verifying = new Map<string, Promise<boolean>>();
@@ -153,7 +157,9 @@ export class CredentialCache {
     const key = `${stored}\n${digest.toString("base64")}`;
     let pending = this.verifying.get(key);
     if (!pending) {
-      pending = (isFastHash(stored) ? verifySecret(stored, secret) : this.slowly(() => verifySecret(stored, secret))).finally(() => this.verifying.delete(key));
+      pending = (isFastHash(stored) ? verifySecret(stored, secret) : this.slowly(() => verifySecret(stored, secret))).finally(() =>
+        this.verifying.delete(key),
+      );
       this.verifying.set(key, pending);
     }
     const ok = await pending;

@@ -33,9 +33,17 @@ export function resolveCredential(record: AuthRecord): ResolvedCredential {
   const { credential, consumer: owner } = record;
   const username = owner.type === "user" ? owner.username : owner.name;
   const credentialRef = Object.freeze({ type: credential.type, id: credential.id });
-  const consumer: Consumer = Object.freeze({ id: owner.id, username, type: owner.type, scopes: credential.scopes, credential: credentialRef });
+  const consumer: Consumer = Object.freeze({
+    id: owner.id,
+    username,
+    type: owner.type,
+    scopes: credential.scopes,
+    credential: credentialRef,
+  });
   const user = Object.freeze({ ...owner, username, scopes: credential.scopes, credential: credentialRef });
-  const verifier = record.secretHash?.startsWith("declared$") ? Buffer.from(record.secretHash.slice("declared$".length), "base64url") : undefined;
+  const verifier = record.secretHash?.startsWith("declared$")
+    ? Buffer.from(record.secretHash.slice("declared$".length), "base64url")
+    : undefined;
   return {
     declaredSecret: declaredSecret(record),
     type: credential.type,
@@ -67,7 +75,11 @@ export function resolveDeclared(declared: DeclaredConsumers): ResolvedDeclared {
       }
       return out;
     };
-    resolved = Object.freeze({ "key-auth": map(declared.auth["key-auth"]), "basic-auth": map(declared.auth["basic-auth"]), jwt: map(declared.auth.jwt) });
+    resolved = Object.freeze({
+      "key-auth": map(declared.auth["key-auth"]),
+      "basic-auth": map(declared.auth["basic-auth"]),
+      jwt: map(declared.auth.jwt),
+    });
     resolvedByDeclared.set(declared, resolved);
   }
   return resolved;

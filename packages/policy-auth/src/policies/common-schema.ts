@@ -12,7 +12,8 @@ export const commonAuthProperties = {
   passCredentials: {
     type: "boolean",
     default: false,
-    description: "Forward the credential this policy consumed to the upstream. By default it is removed (the header, or the query parameter with the others kept in order).",
+    description:
+      "Forward the credential this policy consumed to the upstream. By default it is removed (the header, or the query parameter with the others kept in order).",
   },
   realm: {
     type: "string",

@@ -159,7 +159,9 @@ export class ConsumerDirectory implements ConsumerStore {
       return await fn();
     } catch (err) {
       if (err instanceof ConsumerStoreError) throw err;
-      throw new ConsumerStoreError("UNAVAILABLE", `the ${this.kind} consumer store failed: ${(err as Error)?.message ?? err}`, { cause: err });
+      throw new ConsumerStoreError("UNAVAILABLE", `the ${this.kind} consumer store failed: ${(err as Error)?.message ?? err}`, {
+        cause: err,
+      });
     }
   }
 
@@ -207,7 +209,8 @@ export class ConsumerDirectory implements ConsumerStore {
 
   /** A stored user, or a READ_ONLY error for a declared one, or NOT_FOUND. */
   private async writableUser(idOrUsername: string): Promise<Omit<UserRecord, "declared">> {
-    if (this.declaredUser(idOrUsername)) throw new ConsumerStoreError("READ_ONLY", `user ${idOrUsername} is declared in the configuration file and read-only`);
+    if (this.declaredUser(idOrUsername))
+      throw new ConsumerStoreError("READ_ONLY", `user ${idOrUsername} is declared in the configuration file and read-only`);
     const user = await this.storedUser(idOrUsername);
     if (!user) throw new ConsumerStoreError("NOT_FOUND", `user not found: ${idOrUsername}`);
     return user;
@@ -224,7 +227,8 @@ export class ConsumerDirectory implements ConsumerStore {
   }
 
   private async writableCredential(type: CredentialType, id: string): Promise<StoredCredential> {
-    if (this.declared.credentialById[type].has(id)) throw new ConsumerStoreError("READ_ONLY", `${type} credential ${id} is declared in the configuration file and read-only`);
+    if (this.declared.credentialById[type].has(id))
+      throw new ConsumerStoreError("READ_ONLY", `${type} credential ${id} is declared in the configuration file and read-only`);
     const stored = await this.storedCredential(type, id);
     if (!stored) throw new ConsumerStoreError("NOT_FOUND", `${type} credential not found: ${id}`);
     return stored;
@@ -255,10 +259,19 @@ export class ConsumerDirectory implements ConsumerStore {
 
   private async checkScopesExist(scopes: readonly string[]): Promise<void> {
     const unknown = await this.unknownScopes(scopes);
-    if (unknown.length > 0) throw new ConsumerStoreError("INVALID", `unknown scope${unknown.length > 1 ? "s" : ""}: ${unknown.join(", ")} (create ${unknown.length > 1 ? "them" : "it"} first)`);
+    if (unknown.length > 0)
+      throw new ConsumerStoreError(
+        "INVALID",
+        `unknown scope${unknown.length > 1 ? "s" : ""}: ${unknown.join(", ")} (create ${unknown.length > 1 ? "them" : "it"} first)`,
+      );
   }
 
-  private async page<T>(declared: readonly T[], zset: string, load: (members: string[]) => Promise<T[]>, request: PageRequest = {}): Promise<Page<T>> {
+  private async page<T>(
+    declared: readonly T[],
+    zset: string,
+    load: (members: string[]) => Promise<T[]>,
+    request: PageRequest = {},
+  ): Promise<Page<T>> {
     const offset = parseCursor(request.start);
     const count = pageSize(request.count);
     return this.read(async () => {
@@ -288,9 +301,18 @@ export class ConsumerDirectory implements ConsumerStore {
     const fields = pickUserFields(input);
     if (this.declared.userByUsername.has(username)) throw new ConsumerStoreError("CONFLICT", `username already exists: ${username}`);
     return this.write(async (version) => {
-      if ((await this.backend.get(`u:${username}`)) !== undefined) throw new ConsumerStoreError("CONFLICT", `username already exists: ${username}`);
+      if ((await this.backend.get(`u:${username}`)) !== undefined)
+        throw new ConsumerStoreError("CONFLICT", `username already exists: ${username}`);
       const now = new Date().toISOString();
-      const user: Omit<UserRecord, "declared"> = { type: "user", id: randomUUID(), username, ...fields, isActive: true, createdAt: now, updatedAt: now };
+      const user: Omit<UserRecord, "declared"> = {
+        type: "user",
+        id: randomUUID(),
+        username,
+        ...fields,
+        isActive: true,
+        createdAt: now,
+        updatedAt: now,
+      };
       return {
         ops: [
           ["set", `c:${user.id}`, JSON.stringify(user)],
@@ -326,7 +348,11 @@ export class ConsumerDirectory implements ConsumerStore {
         else next[field] = value;
       }
       next.updatedAt = new Date().toISOString();
-      return { ops: [["set", `c:${user.id}`, JSON.stringify(next)]], result: { ...(next as Omit<UserRecord, "declared">), declared: false }, changes: [{ kind: "consumer", id: user.id }] };
+      return {
+        ops: [["set", `c:${user.id}`, JSON.stringify(next)]],
+        result: { ...(next as Omit<UserRecord, "declared">), declared: false },
+        changes: [{ kind: "consumer", id: user.id }],
+      };
     });
   }
 
@@ -377,7 +403,16 @@ export class ConsumerDirectory implements ConsumerStore {
       const user = await this.writableUser(userIdOrUsername);
       if ((await this.backend.get(`a:${name}`)) !== undefined) throw new ConsumerStoreError("CONFLICT", `app name already exists: ${name}`);
       const now = new Date().toISOString();
-      const app: Omit<AppRecord, "declared"> = { type: "app", id: randomUUID(), name, userId: user.id, ...(redirectUri === undefined ? {} : { redirectUri }), isActive: true, createdAt: now, updatedAt: now };
+      const app: Omit<AppRecord, "declared"> = {
+        type: "app",
+        id: randomUUID(),
+        name,
+        userId: user.id,
+        ...(redirectUri === undefined ? {} : { redirectUri }),
+        isActive: true,
+        createdAt: now,
+        updatedAt: now,
+      };
       return {
         ops: [
           ["set", `c:${app.id}`, JSON.stringify(app)],
@@ -403,14 +438,23 @@ export class ConsumerDirectory implements ConsumerStore {
     const count = pageSize(page.count);
     const user = await this.getUser(page.userId);
     if (!user) throw new ConsumerStoreError("NOT_FOUND", `user not found: ${page.userId}`);
-    const all = user.declared ? [] : (await this.read(async () => this.loadConsumers<AppRecord>(await this.backend.smembers(`apps-of:${user.id}`), "app"))).sort(byCreation);
-    return { items: all.slice(offset, offset + count), nextKey: offset + count < all.length ? String(offset + count) : undefined, total: all.length };
+    const all = user.declared
+      ? []
+      : (await this.read(async () => this.loadConsumers<AppRecord>(await this.backend.smembers(`apps-of:${user.id}`), "app"))).sort(
+          byCreation,
+        );
+    return {
+      items: all.slice(offset, offset + count),
+      nextKey: offset + count < all.length ? String(offset + count) : undefined,
+      total: all.length,
+    };
   }
 
   async updateApp(idOrName: string, changes: AppChanges): Promise<AppRecord> {
     if (changes === null || typeof changes !== "object") throw new ConsumerStoreError("INVALID", "changes must be an object");
     const unknown = Object.keys(changes).filter((k) => k !== "name" && k !== "redirectUri");
-    if (unknown.length > 0) throw new ConsumerStoreError("INVALID", `unknown app field${unknown.length > 1 ? "s" : ""}: ${unknown.join(", ")}`);
+    if (unknown.length > 0)
+      throw new ConsumerStoreError("INVALID", `unknown app field${unknown.length > 1 ? "s" : ""}: ${unknown.join(", ")}`);
     const name = changes.name === undefined ? undefined : checkName("app name", changes.name);
     const redirectUri = changes.redirectUri == null ? changes.redirectUri : checkName("redirectUri", changes.redirectUri);
     return this.write(async () => {
@@ -418,7 +462,8 @@ export class ConsumerDirectory implements ConsumerStore {
       const ops: KvOp[] = [];
       const next: Record<string, unknown> = { ...app, updatedAt: new Date().toISOString() };
       if (name !== undefined && name !== app.name) {
-        if ((await this.backend.get(`a:${name}`)) !== undefined) throw new ConsumerStoreError("CONFLICT", `app name already exists: ${name}`);
+        if ((await this.backend.get(`a:${name}`)) !== undefined)
+          throw new ConsumerStoreError("CONFLICT", `app name already exists: ${name}`);
         ops.push(["del", `a:${app.name}`], ["set", `a:${name}`, app.id]);
         next.name = name;
       }
@@ -434,7 +479,11 @@ export class ConsumerDirectory implements ConsumerStore {
     return this.write(async () => {
       const app = await this.writableApp(idOrName);
       const next = { ...app, isActive, updatedAt: new Date().toISOString() };
-      return { ops: [["set", `c:${app.id}`, JSON.stringify(next)]], result: { ...next, declared: false }, changes: [{ kind: "consumer", id: app.id }] };
+      return {
+        ops: [["set", `c:${app.id}`, JSON.stringify(next)]],
+        result: { ...next, declared: false },
+        changes: [{ kind: "consumer", id: app.id }],
+      };
     });
   }
 
@@ -465,11 +514,13 @@ export class ConsumerDirectory implements ConsumerStore {
     let secret: string;
     let secretHash: string;
     if (type === "basic-auth") {
-      if (input.keyId !== undefined || input.keySecret !== undefined) throw new ConsumerStoreError("INVALID", "a basic-auth credential takes a password, not keyId/keySecret");
+      if (input.keyId !== undefined || input.keySecret !== undefined)
+        throw new ConsumerStoreError("INVALID", "a basic-auth credential takes a password, not keyId/keySecret");
       secret = input.password === undefined ? generateSecret(24) : checkSecret("password", input.password);
       secretHash = await hashPassword(secret);
     } else {
-      if (input.password !== undefined) throw new ConsumerStoreError("INVALID", `a ${type} credential takes keyId/keySecret, not a password`);
+      if (input.password !== undefined)
+        throw new ConsumerStoreError("INVALID", `a ${type} credential takes keyId/keySecret, not a password`);
       id = input.keyId === undefined ? generateKeyId() : checkName("keyId", input.keyId);
       if (id.includes(":")) throw new ConsumerStoreError("INVALID", "keyId must not contain ':' (it separates the key id from the secret)");
       if (input.keySecret === undefined) {
@@ -484,7 +535,11 @@ export class ConsumerDirectory implements ConsumerStore {
     }
     const consumer = await this.getConsumer(consumerIdOrName);
     if (!consumer) throw new ConsumerStoreError("NOT_FOUND", `consumer not found: ${consumerIdOrName}`);
-    if (consumer.declared) throw new ConsumerStoreError("READ_ONLY", `consumer ${consumerIdOrName} is declared in the configuration file and read-only (declare its credentials there)`);
+    if (consumer.declared)
+      throw new ConsumerStoreError(
+        "READ_ONLY",
+        `consumer ${consumerIdOrName} is declared in the configuration file and read-only (declare its credentials there)`,
+      );
     const credentialId = id ?? consumer.id;
     await this.read(() => this.checkScopesExist(scopes));
 
@@ -494,7 +549,8 @@ export class ConsumerDirectory implements ConsumerStore {
       const ops: KvOp[] = [];
       if (existing) {
         if (type !== "basic-auth") throw new ConsumerStoreError("CONFLICT", `${type} keyId already exists: ${credentialId}`);
-        if (existing.isActive) throw new ConsumerStoreError("CONFLICT", `consumer ${consumerIdOrName} already has an active basic-auth credential`);
+        if (existing.isActive)
+          throw new ConsumerStoreError("CONFLICT", `consumer ${consumerIdOrName} already has an active basic-auth credential`);
         ops.push(["zrem", "creds", credMember(type, credentialId)]);
       }
       const now = new Date().toISOString();
@@ -514,7 +570,10 @@ export class ConsumerDirectory implements ConsumerStore {
         ["sadd", `creds-of:${consumer.id}`, credMember(type, credentialId)],
         ["zadd", "creds", version + 1, credMember(type, credentialId)],
       );
-      const issued: IssuedCredential = { ...publicCredential(stored), ...(type === "basic-auth" ? { password: secret } : { keySecret: secret }) };
+      const issued: IssuedCredential = {
+        ...publicCredential(stored),
+        ...(type === "basic-auth" ? { password: secret } : { keySecret: secret }),
+      };
       return { ops, result: issued, changes: [{ kind: "credential", type, id: credentialId, consumerId: consumer.id }] };
     });
   }
@@ -626,7 +685,8 @@ export class ConsumerDirectory implements ConsumerStore {
 
   async removeScope(name: string): Promise<void> {
     checkName("scope", name);
-    if (this.declared.scopes.has(name)) throw new ConsumerStoreError("READ_ONLY", `scope ${name} is used by the configuration file and cannot be removed`);
+    if (this.declared.scopes.has(name))
+      throw new ConsumerStoreError("READ_ONLY", `scope ${name} is used by the configuration file and cannot be removed`);
     return this.write(async () => {
       const stored = await this.backend.smembers("scopes");
       if (!stored.includes(name)) throw new ConsumerStoreError("NOT_FOUND", `scope not found: ${name}`);
@@ -669,7 +729,11 @@ export class ConsumerDirectory implements ConsumerStore {
       if (!stored) return undefined;
       const consumer = await this.storedConsumer(stored.consumerId);
       if (!consumer) return undefined;
-      return { credential: publicCredential(stored), consumer: { ...consumer, declared: false } as ConsumerRecord, secretHash: stored.secretHash };
+      return {
+        credential: publicCredential(stored),
+        consumer: { ...consumer, declared: false } as ConsumerRecord,
+        secretHash: stored.secretHash,
+      };
     });
   }
 
@@ -696,7 +760,8 @@ export class ConsumerDirectory implements ConsumerStore {
 }
 
 function checkSecret(what: string, value: unknown): string {
-  if (typeof value !== "string" || value.length === 0 || value.length > 1024) throw new ConsumerStoreError("INVALID", `${what} must be a non-empty string of at most 1024 characters`);
+  if (typeof value !== "string" || value.length === 0 || value.length > 1024)
+    throw new ConsumerStoreError("INVALID", `${what} must be a non-empty string of at most 1024 characters`);
   return value;
 }
 

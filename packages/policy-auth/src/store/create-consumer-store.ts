@@ -5,7 +5,6 @@
 import path from "node:path";
 import type { StoreContext } from "@turnpike/core";
 import { ConsumerDirectory } from "./consumer-directory.js";
-import type { ConsumerStoreError } from "./consumer-store.js";
 import type { DeclaredSource } from "./declared-consumers.js";
 import { createMemoryBackend } from "./memory-backend.js";
 import { createRedisBackend } from "./redis-backend.js";
@@ -35,12 +34,21 @@ export function createMemoryConsumerStore(options: ConsumerStoreOptions = {}): C
  * operations reject with an UNAVAILABLE {@link ConsumerStoreError} naming it.
  */
 export function createSqliteConsumerStore(options: ConsumerStoreOptions & { file: string }): ConsumerDirectory {
-  const backend = createSqliteBackend({ file: path.resolve(options.file), ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}) });
+  const backend = createSqliteBackend({
+    file: path.resolve(options.file),
+    ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}),
+  });
   return withDeclared(new ConsumerDirectory(backend), options);
 }
 
 /** The Redis store on the gateway's client, under `<prefix>consumers:`; the client is not closed with it. */
-export function createRedisConsumerStore(options: ConsumerStoreOptions & { redis: NonNullable<StoreContext["redis"]>; prefix: string }): ConsumerDirectory {
-  const backend = createRedisBackend({ redis: options.redis, prefix: options.prefix, ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}) });
+export function createRedisConsumerStore(
+  options: ConsumerStoreOptions & { redis: NonNullable<StoreContext["redis"]>; prefix: string },
+): ConsumerDirectory {
+  const backend = createRedisBackend({
+    redis: options.redis,
+    prefix: options.prefix,
+    ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}),
+  });
   return withDeclared(new ConsumerDirectory(backend), options);
 }

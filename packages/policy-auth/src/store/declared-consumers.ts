@@ -120,14 +120,21 @@ function build(config: DeclaredSource): DeclaredConsumers {
           continue;
         }
         if (cred.keyId !== undefined || cred.keySecret !== undefined) {
-          problems.push({ path: cred.path, message: "a basic-auth credential takes a password, not keyId/keySecret (the username is the consumer's)" });
+          problems.push({
+            path: cred.path,
+            message: "a basic-auth credential takes a password, not keyId/keySecret (the username is the consumer's)",
+          });
           continue;
         }
         id = user.id;
         secret = cred.password;
       } else {
         if (cred.keyId === undefined || (type === "key-auth" && cred.keySecret === undefined)) {
-          problems.push({ path: cred.path, message: type === "key-auth" ? "a key-auth credential needs keyId and keySecret" : "a jwt credential needs a keyId (the tokens' sub)" });
+          problems.push({
+            path: cred.path,
+            message:
+              type === "key-auth" ? "a key-auth credential needs keyId and keySecret" : "a jwt credential needs a keyId (the tokens' sub)",
+          });
           continue;
         }
         if (cred.password !== undefined) {
@@ -144,7 +151,10 @@ function build(config: DeclaredSource): DeclaredConsumers {
       if (credentialById[type].has(id)) {
         problems.push({
           path: cred.path,
-          message: type === "basic-auth" ? `consumer ${JSON.stringify(user.username)} has two basic-auth credentials` : `${type} keyId ${JSON.stringify(id)} is declared twice`,
+          message:
+            type === "basic-auth"
+              ? `consumer ${JSON.stringify(user.username)} has two basic-auth credentials`
+              : `${type} keyId ${JSON.stringify(id)} is declared twice`,
         });
         continue;
       }
@@ -162,7 +172,11 @@ function build(config: DeclaredSource): DeclaredConsumers {
       for (const s of record.scopes) scopes.add(s);
       credentials.push(record);
       credentialById[type].set(id, record);
-      const authRecord: AuthRecord = Object.freeze({ credential: record, consumer: user, secretHash: secret === undefined ? undefined : declaredSecretHash(secret) });
+      const authRecord: AuthRecord = Object.freeze({
+        credential: record,
+        consumer: user,
+        secretHash: secret === undefined ? undefined : declaredSecretHash(secret),
+      });
       if (secret !== undefined) secrets.set(authRecord, secret);
       if (type === "basic-auth") {
         auth[type].set(user.username, authRecord);

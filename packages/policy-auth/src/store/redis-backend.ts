@@ -55,7 +55,8 @@ type CommitClient = RedisBackendOptions["redis"] & {
  */
 function commitClient(redis: RedisBackendOptions["redis"]): CommitClient {
   const client = redis as CommitClient;
-  if (typeof client.turnpikeConsumersCommit !== "function") redis.defineCommand("turnpikeConsumersCommit", { numberOfKeys: 1, lua: COMMIT_SCRIPT });
+  if (typeof client.turnpikeConsumersCommit !== "function")
+    redis.defineCommand("turnpikeConsumersCommit", { numberOfKeys: 1, lua: COMMIT_SCRIPT });
   return client;
 }
 

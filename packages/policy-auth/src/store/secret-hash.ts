@@ -110,7 +110,18 @@ export async function verifySecret(stored: string, presented: string): Promise<b
       const R = Number(r);
       const P = Number(p);
       // Bounded so a tampered row cannot make the gateway allocate gigabytes.
-      if (!Number.isInteger(N) || N < 2 || N > 1 << 20 || !Number.isInteger(R) || R < 1 || R > 32 || !Number.isInteger(P) || P < 1 || P > 16) return false;
+      if (
+        !Number.isInteger(N) ||
+        N < 2 ||
+        N > 1 << 20 ||
+        !Number.isInteger(R) ||
+        R < 1 ||
+        R > 32 ||
+        !Number.isInteger(P) ||
+        P < 1 ||
+        P > 16
+      )
+        return false;
       const got = await scryptAsync(presented, unb64(salt), want.length, { N, r: R, p: P, maxmem: 256 * N * R + 1024 * 1024 });
       return digestsEqual(got, want);
     }

@@ -53,9 +53,13 @@ function openDatabase(options: SqliteBackendOptions) {
     smembers: db.prepare<[string], { member: string }>("SELECT member FROM sets WHERE key = ?"),
     sadd: db.prepare("INSERT OR IGNORE INTO sets (key, member) VALUES (?, ?)"),
     srem: db.prepare("DELETE FROM sets WHERE key = ? AND member = ?"),
-    zrange: db.prepare<[string, number, number], { member: string }>("SELECT member FROM zsets WHERE key = ? ORDER BY score, member LIMIT ? OFFSET ?"),
+    zrange: db.prepare<[string, number, number], { member: string }>(
+      "SELECT member FROM zsets WHERE key = ? ORDER BY score, member LIMIT ? OFFSET ?",
+    ),
     zcard: db.prepare<[string], { n: number }>("SELECT count(*) AS n FROM zsets WHERE key = ?"),
-    zadd: db.prepare("INSERT INTO zsets (key, member, score) VALUES (?, ?, ?) ON CONFLICT (key, member) DO UPDATE SET score = excluded.score"),
+    zadd: db.prepare(
+      "INSERT INTO zsets (key, member, score) VALUES (?, ?, ?) ON CONFLICT (key, member) DO UPDATE SET score = excluded.score",
+    ),
     zrem: db.prepare("DELETE FROM zsets WHERE key = ? AND member = ?"),
     dataVersion: db.prepare("PRAGMA data_version").pluck(),
   };
@@ -128,8 +132,14 @@ export function createSqliteBackend(options: SqliteBackendOptions): KvBackend {
       const { q } = open();
       return keys.map((k) => q.get.get(k)?.value);
     },
-    smembers: async (key) => open().q.smembers.all(key).map((r) => r.member),
-    zrange: async (key, offset, count) => open().q.zrange.all(key, count, offset).map((r) => r.member),
+    smembers: async (key) =>
+      open()
+        .q.smembers.all(key)
+        .map((r) => r.member),
+    zrange: async (key, offset, count) =>
+      open()
+        .q.zrange.all(key, count, offset)
+        .map((r) => r.member),
     zcard: async (key) => open().q.zcard.get(key)!.n,
     // IMMEDIATE takes the write lock up front, so two processes' read-check-write cannot interleave.
     commit: async (expected, ops) => open().commit.immediate(expected, ops),

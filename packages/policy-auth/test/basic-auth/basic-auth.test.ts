@@ -22,7 +22,9 @@ describe("basic-auth", () => {
   };
 
   it("schema: rejects unknown options and takes Express Gateway's passThrough", async () => {
-    await expect(start({ password: "x" })).rejects.toMatchObject({ problems: [{ path: "pipelines.test.policies[0].basic-auth.password", message: "is not a known option" }] });
+    await expect(start({ password: "x" })).rejects.toMatchObject({
+      problems: [{ path: "pipelines.test.policies[0].basic-auth.password", message: "is not a known option" }],
+    });
     await start({ passThrough: true, realm: "api" });
   });
 
@@ -37,13 +39,24 @@ describe("basic-auth", () => {
 
   it("answers 401 with `WWW-Authenticate: Basic realm=...` for missing, malformed or wrong credentials", async () => {
     await start({ realm: "my api" });
-    for (const header of [undefined, "Basic", "Basic !!!", `Basic ${Buffer.from("nocolon").toString("base64")}`, basic("carol", "wrong"), basic("nobody", "pa:ss:word"), "Bearer x"]) {
+    for (const header of [
+      undefined,
+      "Basic",
+      "Basic !!!",
+      `Basic ${Buffer.from("nocolon").toString("base64")}`,
+      basic("carol", "wrong"),
+      basic("nobody", "pa:ss:word"),
+      "Bearer x",
+    ]) {
       const req = request(gw!.app).get("/x");
       const res = await (header === undefined ? req : req.set("Authorization", header)).expect(401);
       expect(res.headers["www-authenticate"]).toBe('Basic realm="my api", charset="UTF-8"');
       expect(res.body.error.code).toBe("UNAUTHORIZED");
     }
-    await request(gw!.app).get("/x").set("Authorization", twice(basic("carol", "pa:ss:word"), basic("carol", "pa:ss:word"))).expect(401);
+    await request(gw!.app)
+      .get("/x")
+      .set("Authorization", twice(basic("carol", "pa:ss:word"), basic("carol", "pa:ss:word")))
+      .expect(401);
   });
 
   it("checks the endpoint's scopes and honours passCredentials", async () => {
@@ -52,7 +65,9 @@ describe("basic-auth", () => {
     expect(res.body.headers.authorization).toBe(basic("carol", "pa:ss:word"));
     await gw!.close();
     await start({}, { scopes: ["admin"] });
-    expect((await request(gw!.app).get("/x").set("Authorization", basic("carol", "pa:ss:word")).expect(403)).body.error.code).toBe("INSUFFICIENT_SCOPE");
+    expect((await request(gw!.app).get("/x").set("Authorization", basic("carol", "pa:ss:word")).expect(403)).body.error.code).toBe(
+      "INSUFFICIENT_SCOPE",
+    );
   });
 
   it("a stored password (scrypt at rest) works, is checked again after a change, and stops when revoked", async () => {
@@ -79,8 +94,12 @@ describe("basic-auth", () => {
       dataDir: data.dir,
       consumers: [CAROL, { username: "kim", credentials: [{ type: "key-auth", keyId: "kim-key", keySecret: "kim-secret" }] }],
     });
-    expect((await request(gw.app).get("/x").set("Authorization", "apiKey kim-key:kim-secret").expect(200)).body.consumer.username).toBe("kim");
-    expect((await request(gw.app).get("/x").set("Authorization", basic("carol", "pa:ss:word")).expect(200)).body.consumer.username).toBe("carol");
+    expect((await request(gw.app).get("/x").set("Authorization", "apiKey kim-key:kim-secret").expect(200)).body.consumer.username).toBe(
+      "kim",
+    );
+    expect((await request(gw.app).get("/x").set("Authorization", basic("carol", "pa:ss:word")).expect(200)).body.consumer.username).toBe(
+      "carol",
+    );
     expect((await request(gw.app).get("/x").expect(200)).body.consumer).toBeNull();
   });
 });

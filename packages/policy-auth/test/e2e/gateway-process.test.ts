@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import path from "node:path";
 import { Redis } from "ioredis";
-import { spawnGateway, startRedis, startUpstream, writeConfig, type GatewayProcess, type TestRedis, type TestUpstream } from "@turnpike/testing";
+import {
+  spawnGateway,
+  startRedis,
+  startUpstream,
+  writeConfig,
+  type GatewayProcess,
+  type TestRedis,
+  type TestUpstream,
+} from "@turnpike/testing";
 import { createRedisConsumerStore, createSqliteConsumerStore, declaredConsumerId, SQLITE_FILE_NAME } from "../../src/index.js";
 
 // Runs the real `turnpike start` (built packages: npm run build first).
@@ -25,7 +33,9 @@ describe("a turnpike process with key-auth", () => {
     upstream = await startUpstream();
     configFile = writeConfig({
       http: { port: 0, host: "127.0.0.1" },
-      consumers: [{ username: "alice", credentials: [{ type: "key-auth", keyId: "alice-key", keySecret: "${ALICE_SECRET}", scopes: ["read"] }] }],
+      consumers: [
+        { username: "alice", credentials: [{ type: "key-auth", keyId: "alice-key", keySecret: "${ALICE_SECRET}", scopes: ["read"] }] },
+      ],
       apiEndpoints: { api: { paths: ["/api/*"], scopes: ["read"] } },
       serviceEndpoints: { backend: { url: upstream.url } },
       pipelines: { api: { apiEndpoints: ["api"], policies: [{ "key-auth": {} }, { proxy: { serviceEndpoint: "backend" } }] } },
@@ -38,7 +48,9 @@ describe("a turnpike process with key-auth", () => {
 
   it("proxies an authenticated request: the upstream gets x-consumer-id, not the credential", async () => {
     gateway = await spawnGateway(configFile, { args: ["--no-watch"], env: { ALICE_SECRET: "s3cret-from-env" } });
-    const res = await fetch(`${gateway.url}/api/things?apiKey=alice-key:s3cret-from-env&page=2`, { headers: { "x-consumer-id": "forged" } });
+    const res = await fetch(`${gateway.url}/api/things?apiKey=alice-key:s3cret-from-env&page=2`, {
+      headers: { "x-consumer-id": "forged" },
+    });
     expect(res.status).toBe(200);
     const received = upstream.requests.at(-1)!;
     expect(received.url).toBe("/api/things?page=2");

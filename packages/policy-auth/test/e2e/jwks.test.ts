@@ -49,7 +49,10 @@ describe("jwt with a JWKS URL", () => {
       pipelines: {
         api: {
           apiEndpoints: ["api"],
-          policies: [{ jwt: { jwksUri: jwksUrl, algorithms: ["RS256"], issuer: "https://issuer.example", checkCredentialExistence: false } }, { proxy: { serviceEndpoint: "backend" } }],
+          policies: [
+            { jwt: { jwksUri: jwksUrl, algorithms: ["RS256"], issuer: "https://issuer.example", checkCredentialExistence: false } },
+            { proxy: { serviceEndpoint: "backend" } },
+          ],
         },
       },
     });
@@ -78,7 +81,12 @@ describe("jwt with a JWKS URL", () => {
   });
 
   it("malformed tokens and disallowed algorithms are 401, never 500", async () => {
-    for (const token of ["x", "a.b.c", jsonwebtoken.sign({ sub: "h" }, "secret", { algorithm: "HS256", keyid: "k1" }), `${Buffer.from('{"alg":"none","kid":"k1"}').toString("base64url")}.${Buffer.from('{"sub":"n"}').toString("base64url")}.`]) {
+    for (const token of [
+      "x",
+      "a.b.c",
+      jsonwebtoken.sign({ sub: "h" }, "secret", { algorithm: "HS256", keyid: "k1" }),
+      `${Buffer.from('{"alg":"none","kid":"k1"}').toString("base64url")}.${Buffer.from('{"sub":"n"}').toString("base64url")}.`,
+    ]) {
       expect((await call(token)).status).toBe(401);
     }
   });

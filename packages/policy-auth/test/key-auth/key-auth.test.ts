@@ -16,8 +16,16 @@ describe("key-auth", () => {
   });
   afterAll(() => data.cleanup());
 
-  const start = async (options: Record<string, unknown> = {}, extra: { scopes?: string[]; consumers?: unknown[] } = {}): Promise<Gateway> => {
-    gw = await authGateway({ steps: [{ "key-auth": options }], dataDir: data.dir, consumers: extra.consumers ?? [ALICE], ...(extra.scopes ? { scopes: extra.scopes } : {}) });
+  const start = async (
+    options: Record<string, unknown> = {},
+    extra: { scopes?: string[]; consumers?: unknown[] } = {},
+  ): Promise<Gateway> => {
+    gw = await authGateway({
+      steps: [{ "key-auth": options }],
+      dataDir: data.dir,
+      consumers: extra.consumers ?? [ALICE],
+      ...(extra.scopes ? { scopes: extra.scopes } : {}),
+    });
     return gw;
   };
 
@@ -29,11 +37,15 @@ describe("key-auth", () => {
       await expect(start({ disableHeaders: true, disableQueryParam: true })).rejects.toMatchObject({
         problems: [{ path: "pipelines.test.policies[0].key-auth", message: expect.stringContaining("no place") }],
       });
-      await expect(start({ apiKeyHeader: "bad header" })).rejects.toMatchObject({ problems: [expect.objectContaining({ path: "pipelines.test.policies[0].key-auth.apiKeyHeader" })] });
+      await expect(start({ apiKeyHeader: "bad header" })).rejects.toMatchObject({
+        problems: [expect.objectContaining({ path: "pipelines.test.policies[0].key-auth.apiKeyHeader" })],
+      });
     });
 
     it("rejects invalid declared credentials with their paths", async () => {
-      await expect(start({}, { consumers: [{ username: "x", credentials: [{ type: "key-auth", keyId: "a:b", keySecret: "s" }] }] })).rejects.toMatchObject({
+      await expect(
+        start({}, { consumers: [{ username: "x", credentials: [{ type: "key-auth", keyId: "a:b", keySecret: "s" }] }] }),
+      ).rejects.toMatchObject({
         problems: [{ path: "consumers[0].credentials[0].keyId", message: expect.stringContaining("':'") }],
       });
     });
@@ -44,7 +56,13 @@ describe("key-auth", () => {
       await start();
       const res = await request(gw!.app).get("/x").set("Authorization", ALICE_KEY).expect(200);
       const id = declaredConsumerId("alice");
-      expect(res.body.consumer).toEqual({ id, username: "alice", type: "user", scopes: ["read"], credential: { type: "key-auth", id: "alice-key" } });
+      expect(res.body.consumer).toEqual({
+        id,
+        username: "alice",
+        type: "user",
+        scopes: ["read"],
+        credential: { type: "key-auth", id: "alice-key" },
+      });
       expect(res.body.user).toMatchObject({ id, username: "alice", email: "alice@example.com" });
       expect(res.body.headers.authorization).toBeUndefined();
       // The scheme is case-insensitive, as in Express Gateway.
@@ -64,7 +82,9 @@ describe("key-auth", () => {
       await request(gw!.app).get("/x").set("Authorization", "apiKey alice-key").expect(401);
       await request(gw!.app).get("/x").set("Authorization", "apiKey alice-key:").expect(401);
       // A header for another scheme is not a key.
-      expect((await request(gw!.app).get("/x").set("Authorization", "Bearer abc").expect(401)).body.error.message).toBe("Missing credentials");
+      expect((await request(gw!.app).get("/x").set("Authorization", "Bearer abc").expect(401)).body.error.message).toBe(
+        "Missing credentials",
+      );
     });
 
     it("reads ?apiKey= and removes only that parameter, keeping the others in order", async () => {
@@ -104,7 +124,9 @@ describe("key-auth", () => {
     it("passCredentials keeps the credential for the upstream", async () => {
       await start({ passCredentials: true });
       expect((await request(gw!.app).get("/x").set("Authorization", ALICE_KEY).expect(200)).body.headers.authorization).toBe(ALICE_KEY);
-      expect((await request(gw!.app).get("/x?apiKey=alice-key:alice-secret").expect(200)).body.url).toBe("/x?apiKey=alice-key:alice-secret");
+      expect((await request(gw!.app).get("/x?apiKey=alice-key:alice-secret").expect(200)).body.url).toBe(
+        "/x?apiKey=alice-key:alice-secret",
+      );
     });
 
     it("passThrough lets unauthenticated requests continue as anonymous", async () => {
@@ -166,7 +188,10 @@ describe("key-auth", () => {
       await store.setUserStatus("bob", false);
       await request(gw!.app).get("/x").set("Authorization", header).expect(401);
 
-      const later = await store.createCredential((await store.createUser({ username: "carl" })).id, "key-auth", { keyId: "later", keySecret: "se:cret" });
+      const later = await store.createCredential((await store.createUser({ username: "carl" })).id, "key-auth", {
+        keyId: "later",
+        keySecret: "se:cret",
+      });
       expect(later.keySecret).toBe("se:cret");
       await request(gw!.app).get("/x").set("Authorization", "apiKey later:se:cret").expect(200);
       await request(gw!.app).get("/x").set("Authorization", "apiKey later:secret").expect(401);

@@ -171,7 +171,10 @@ describe.each(kinds)("%s consumer store", (_name, make) => {
     });
 
     it("refuses unknown scopes, unknown types and unknown consumers", async () => {
-      await expect(store.createCredential("erin", "key-auth", { scopes: ["nope"] })).rejects.toMatchObject({ code: "INVALID", message: expect.stringContaining("nope") });
+      await expect(store.createCredential("erin", "key-auth", { scopes: ["nope"] })).rejects.toMatchObject({
+        code: "INVALID",
+        message: expect.stringContaining("nope"),
+      });
       await expect(store.createCredential("erin", "oauth2" as never)).rejects.toMatchObject({ code: "INVALID" });
       await expect(store.createCredential("ghost", "key-auth")).rejects.toMatchObject({ code: "NOT_FOUND" });
     });

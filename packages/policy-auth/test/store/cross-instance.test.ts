@@ -37,7 +37,10 @@ describe.each(kinds)("across instances: %s", (_name, make) => {
     // The default poll interval (250 ms), as a gateway runs it.
     const a = kind.open({ pollIntervalMs: 250 });
     const b = kind.open({ pollIntervalMs: 250 });
-    const setup: AuthSetup = { declared: resolveDeclared(declaredConsumers({ consumers: [], apiEndpoints: {} })), cache: new CredentialCache(b) };
+    const setup: AuthSetup = {
+      declared: resolveDeclared(declaredConsumers({ consumers: [], apiEndpoints: {} })),
+      cache: new CredentialCache(b),
+    };
 
     // b caches the key id as unknown before it exists.
     expect(await checkSecret(setup, "key-auth", "shared-key", "s3cret")).toBe(INVALID);

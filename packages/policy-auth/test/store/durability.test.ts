@@ -26,7 +26,10 @@ describe("SQLite durability", () => {
 
   it("an acknowledged write survives kill -9 of the process that made it", async () => {
     const file = path.join(data.dir, "consumers.db");
-    const child = spawn(process.execPath, ["--input-type=module", "-e", WRITER], { env: { ...process.env, STORE_FILE: file }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--input-type=module", "-e", WRITER], {
+      env: { ...process.env, STORE_FILE: file },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));

@@ -25,7 +25,9 @@ describe("secrets at rest", () => {
   it("SQLite: no secret appears in the database or its WAL", async () => {
     const store = createSqliteConsumerStore({ file: path.join(data.dir, "consumers.db") });
     const secrets = await issue(store);
-    const bytes = readdirSync(data.dir).map((f) => readFileSync(path.join(data.dir, f)).toString("latin1")).join("");
+    const bytes = readdirSync(data.dir)
+      .map((f) => readFileSync(path.join(data.dir, f)).toString("latin1"))
+      .join("");
     expect(bytes).toContain("sam");
     for (const secret of secrets) expect(bytes).not.toContain(secret);
     await store.close();

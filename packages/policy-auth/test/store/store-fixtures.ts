@@ -7,7 +7,13 @@ import os from "node:os";
 import path from "node:path";
 import { Redis } from "ioredis";
 import { startRedis, type TestRedis } from "@turnpike/testing";
-import { createMemoryConsumerStore, createRedisConsumerStore, createSqliteConsumerStore, type ConsumerDirectory, type ConsumerStoreOptions } from "../../src/index.js";
+import {
+  createMemoryConsumerStore,
+  createRedisConsumerStore,
+  createSqliteConsumerStore,
+  type ConsumerDirectory,
+  type ConsumerStoreOptions,
+} from "../../src/index.js";
 
 /** One implementation under test. */
 export interface StoreKind {

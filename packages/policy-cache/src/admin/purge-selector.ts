@@ -38,7 +38,10 @@ export function selects(selector: PurgeSelector, fields: KeyFields): boolean {
       return hostMatches(fields.host, selector.host) && fields.target.startsWith(selector.prefix);
     case "key":
       // Stored keys may have their query sorted (sortQuery): compare both sides sorted.
-      return hostMatches(fields.host, selector.host) && (fields.target === selector.target || normalizeTarget(fields.target) === normalizeTarget(selector.target));
+      return (
+        hostMatches(fields.host, selector.host) &&
+        (fields.target === selector.target || normalizeTarget(fields.target) === normalizeTarget(selector.target))
+      );
   }
 }
 
@@ -54,14 +57,22 @@ function text(value: unknown, name: string): string | undefined {
  * @throws GatewayError VALIDATION_FAILED (400) unless exactly one of all, prefix and key is given.
  */
 export function parseSelector(body: unknown, query: Record<string, unknown>): PurgeSelector {
-  const source: Record<string, unknown> = { ...query, ...(typeof body === "object" && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {}) };
+  const source: Record<string, unknown> = {
+    ...query,
+    ...(typeof body === "object" && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {}),
+  };
   const all = source.all === true || source.all === "true";
-  if (source.all !== undefined && !all && source.all !== false && source.all !== "false") throw new GatewayError("VALIDATION_FAILED", "all must be true or false");
+  if (source.all !== undefined && !all && source.all !== false && source.all !== "false")
+    throw new GatewayError("VALIDATION_FAILED", "all must be true or false");
   const prefix = text(source.prefix, "prefix");
   const key = text(source.key, "key");
   let host = text(source.host, "host")?.toLowerCase();
   const given = [all, prefix !== undefined, key !== undefined].filter(Boolean).length;
-  if (given !== 1) throw new GatewayError("VALIDATION_FAILED", 'give exactly one of "all": true, "prefix" (a path prefix) or "key" (a path and query, optionally preceded by a host)');
+  if (given !== 1)
+    throw new GatewayError(
+      "VALIDATION_FAILED",
+      'give exactly one of "all": true, "prefix" (a path prefix) or "key" (a path and query, optionally preceded by a host)',
+    );
   if (all) {
     if (host !== undefined) throw new GatewayError("VALIDATION_FAILED", "host cannot be combined with all");
     return { kind: "all" };
@@ -73,7 +84,11 @@ export function parseSelector(body: unknown, query: Record<string, unknown>): Pu
   let target = key!;
   if (!target.startsWith("/")) {
     const slash = target.indexOf("/");
-    if (slash <= 0) throw new GatewayError("VALIDATION_FAILED", "key must be a path (/users/42?x=1), optionally preceded by a host (api.example.com/users/42)");
+    if (slash <= 0)
+      throw new GatewayError(
+        "VALIDATION_FAILED",
+        "key must be a path (/users/42?x=1), optionally preceded by a host (api.example.com/users/42)",
+      );
     const keyHost = target.slice(0, slash).toLowerCase();
     if (host !== undefined && host !== keyHost) throw new GatewayError("VALIDATION_FAILED", "host and the host in key differ");
     host = keyHost;

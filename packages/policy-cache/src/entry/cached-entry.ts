@@ -46,7 +46,13 @@ function firstText(value: string | readonly string[] | undefined): string | unde
 }
 
 /** Builds an entry from parallel name/value lists. */
-export function makeEntry(status: number, names: string[], values: (string | readonly string[])[], body: Buffer, plan: StoragePlan): CachedEntry {
+export function makeEntry(
+  status: number,
+  names: string[],
+  values: (string | readonly string[])[],
+  body: Buffer,
+  plan: StoragePlan,
+): CachedEntry {
   const notModified: number[] = [];
   let etag: string | undefined;
   let lastModified = NaN;
@@ -87,7 +93,14 @@ export function makeEntry(status: number, names: string[], values: (string | rea
  * were already there before the cache ran (`preset`: the gateway's and earlier policies' own, which are
  * set again on every hit) and, with `stripSetCookie`, Set-Cookie.
  */
-export function entryFromResponse(status: number, headers: HeaderMap, preset: readonly string[], stripSetCookie: boolean, body: Buffer, plan: StoragePlan): CachedEntry {
+export function entryFromResponse(
+  status: number,
+  headers: HeaderMap,
+  preset: readonly string[],
+  stripSetCookie: boolean,
+  body: Buffer,
+  plan: StoragePlan,
+): CachedEntry {
   const names: string[] = [];
   const values: (string | readonly string[])[] = [];
   for (const name of Object.keys(headers)) {

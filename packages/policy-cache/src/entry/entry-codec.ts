@@ -61,7 +61,14 @@ export function decodeEntry(data: Buffer): CachedEntry | undefined {
   } catch {
     return undefined;
   }
-  if (typeof meta?.s !== "number" || !Array.isArray(meta.n) || !Array.isArray(meta.v) || meta.n.length !== meta.v.length || !Array.isArray(meta.nm)) return undefined;
+  if (
+    typeof meta?.s !== "number" ||
+    !Array.isArray(meta.n) ||
+    !Array.isArray(meta.v) ||
+    meta.n.length !== meta.v.length ||
+    !Array.isArray(meta.nm)
+  )
+    return undefined;
   const body = data.subarray(4 + length);
   return {
     status: meta.s,

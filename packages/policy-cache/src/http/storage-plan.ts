@@ -88,7 +88,13 @@ function deltaSeconds(value: string | number | readonly string[] | undefined): n
  * @param requestTime when the request was sent upstream (ms)
  * @param responseTime when the response headers arrived (ms)
  */
-export function planStorage(status: number, headers: HeaderMap, rules: StorageRules, requestTime: number, responseTime: number): StoragePlan | Refusal {
+export function planStorage(
+  status: number,
+  headers: HeaderMap,
+  rules: StorageRules,
+  requestTime: number,
+  responseTime: number,
+): StoragePlan | Refusal {
   if (!rules.statuses.has(status)) return "status";
   const cc = parseCacheControl(headers["cache-control"] as string | string[] | undefined);
   if (cc.noStore) return "no-store";

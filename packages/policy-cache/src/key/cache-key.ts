@@ -130,7 +130,13 @@ export function audienceOf(state: RequestState, credentials: string | undefined,
  * The full key of a request under `descriptor`.
  * @param headers the request headers as the cache policy saw them (later policies may change them)
  */
-export function variantKey(primary: string, descriptor: Descriptor, headers: IncomingHttpHeaders, state: RequestState, audience: string): string {
+export function variantKey(
+  primary: string,
+  descriptor: Descriptor,
+  headers: IncomingHttpHeaders,
+  state: RequestState,
+  audience: string,
+): string {
   const vary = descriptor.vary;
   if (vary.length === 0) return audience === "" ? primary : `${primary}\n${digest(audience)}`;
   let text = audience;

@@ -17,7 +17,12 @@ export interface Descriptor {
 }
 
 /** The recipe used before any response was seen. */
-export const DEFAULT_DESCRIPTOR: Descriptor = Object.freeze({ vary: Object.freeze([]) as readonly string[], consumerShared: false, credentialShared: false, uncacheable: false });
+export const DEFAULT_DESCRIPTOR: Descriptor = Object.freeze({
+  vary: Object.freeze([]) as readonly string[],
+  consumerShared: false,
+  credentialShared: false,
+  uncacheable: false,
+});
 
 /** True when two descriptors produce the same keys and coalescing decisions. */
 export function sameDescriptor(a: Descriptor, b: Descriptor): boolean {

@@ -38,7 +38,16 @@ export function createCacheMiddleware(rt: CacheRuntime): RequestHandler {
   }
 
   /** Step 2: the full key under the descriptor, then the entry. */
-  function lookup(req: Request, res: Response, next: NextFunction, state: RequestState, primary: string, credentials: string | undefined, descriptor: Descriptor, mayWait: boolean): void {
+  function lookup(
+    req: Request,
+    res: Response,
+    next: NextFunction,
+    state: RequestState,
+    primary: string,
+    credentials: string | undefined,
+    descriptor: Descriptor,
+    mayWait: boolean,
+  ): void {
     if (credentials !== undefined && !options.perCredential && !descriptor.credentialShared) {
       // Nothing is stored per credential: go straight upstream (a shareable answer is still stored).
       return miss(req, res, next, state, primary, credentials, descriptor, "", undefined, false);
@@ -111,7 +120,8 @@ export function createCacheMiddleware(rt: CacheRuntime): RequestHandler {
     // Not stored, or stored as another variant: look again (the descriptor may have changed), but do
     // not wait a second time.
     const found = store.descriptor(primary);
-    if (isPromise(found)) found.then((d) => lookup(req, res, next, state, primary, credentials, d ?? DEFAULT_DESCRIPTOR, false), fail(next));
+    if (isPromise(found))
+      found.then((d) => lookup(req, res, next, state, primary, credentials, d ?? DEFAULT_DESCRIPTOR, false), fail(next));
     else lookup(req, res, next, state, primary, credentials, found ?? DEFAULT_DESCRIPTOR, false);
   }
 
@@ -144,7 +154,8 @@ export function createCacheMiddleware(rt: CacheRuntime): RequestHandler {
     if (method !== "GET" && method !== "HEAD") return bypass(res, next);
     const headers = req.headers;
     // Range requests would need partial entries; a request's no-store asks that nothing be kept.
-    if (headers.range !== undefined || (headers["cache-control"] !== undefined && requestForbidsStore(headers["cache-control"]))) return bypass(res, next);
+    if (headers.range !== undefined || (headers["cache-control"] !== undefined && requestForbidsStore(headers["cache-control"])))
+      return bypass(res, next);
     for (let i = 0; i < bypassHeaders.length; i++) if (headers[bypassHeaders[i]!] !== undefined) return bypass(res, next);
     if (!store.available()) return bypass(res, next);
     const state = res.locals.turnpike;

@@ -181,7 +181,11 @@ export class MissHandler implements CaptureHandler {
     const notModified = answersNotModified(entry, this.conditional);
     applyEntryHeaders(res, entry, now, HIT, notModified, preset);
     this.count("hit");
-    return { kind: "replace", status: notModified ? 304 : entry.status, body: notModified || entry.status === 204 ? undefined : entry.body };
+    return {
+      kind: "replace",
+      status: notModified ? 304 : entry.status,
+      body: notModified || entry.status === 204 ? undefined : entry.body,
+    };
   }
 
   private store(entry: CachedEntry, plan: StoragePlan): void {

@@ -106,7 +106,8 @@ export function captureResponse(res: Response, handler: CaptureHandler): void {
     // A 304 in place of a 200 has no body: some clients reject a Content-Length on it.
     if (decision.status === 304 && statusCode !== 304) res.removeHeader("content-length");
     // A reason phrase belongs to the status it was written for.
-    if (phrase !== undefined && decision.status === statusCode) return (originalWriteHead as (...args: unknown[]) => Response).call(res, statusCode, phrase);
+    if (phrase !== undefined && decision.status === statusCode)
+      return (originalWriteHead as (...args: unknown[]) => Response).call(res, statusCode, phrase);
     return originalWriteHead.call(res, decision.status);
   }
 

@@ -23,7 +23,14 @@ export function answersNotModified(entry: CachedEntry, conditional: ClientCondit
  * Sets the entry's headers on `res`, except those in `preset` (already set by the gateway or an earlier
  * policy: the proxy does not override them either), plus `Age`, `x-cache` and `Content-Length`.
  */
-export function applyEntryHeaders(res: Response, entry: CachedEntry, now: number, label: string, notModified: boolean, preset: readonly string[]): void {
+export function applyEntryHeaders(
+  res: Response,
+  entry: CachedEntry,
+  now: number,
+  label: string,
+  notModified: boolean,
+  preset: readonly string[],
+): void {
   const names = entry.names;
   const values = entry.values;
   // The gateway always presets x-request-id, which is never stored: no need to check names then.

@@ -82,7 +82,12 @@ export class CacheRegistry {
   flush(): void {
     for (const counters of this.counters) counters.flush(this.metrics);
     if (this.storeErrors > 0) {
-      this.metrics.increment("turnpike_cache_store_errors_total", {}, "Cache store commands that failed (answered as misses, or not stored)", this.storeErrors);
+      this.metrics.increment(
+        "turnpike_cache_store_errors_total",
+        {},
+        "Cache store commands that failed (answered as misses, or not stored)",
+        this.storeErrors,
+      );
       this.storeErrors = 0;
     }
   }

@@ -21,7 +21,8 @@ export class CacheCounters {
     if (this.hit > 0) metrics.increment("turnpike_cache_requests_total", labels("hit"), help, this.hit);
     if (this.miss > 0) metrics.increment("turnpike_cache_requests_total", labels("miss"), help, this.miss);
     if (this.bypass > 0) metrics.increment("turnpike_cache_requests_total", labels("bypass"), help, this.bypass);
-    if (this.stored > 0) metrics.increment("turnpike_cache_stored_total", { pipeline: this.pipeline }, "Responses stored by the cache", this.stored);
+    if (this.stored > 0)
+      metrics.increment("turnpike_cache_stored_total", { pipeline: this.pipeline }, "Responses stored by the cache", this.stored);
     this.hit = this.miss = this.bypass = this.stored = 0;
   }
 }

@@ -82,7 +82,10 @@ export class RedisStore implements CacheStore {
   ) {
     this.entryPrefix = `${prefix}cache:e:`;
     this.descriptorPrefix = `${prefix}cache:d:`;
-    this.near = nearCache.ttlMs > 0 ? new LRUCache<string, NearEntry>({ maxSize: nearCache.maxSize, sizeCalculation: (n) => Math.max(1, n.entry.size) }) : undefined;
+    this.near =
+      nearCache.ttlMs > 0
+        ? new LRUCache<string, NearEntry>({ maxSize: nearCache.maxSize, sizeCalculation: (n) => Math.max(1, n.entry.size) })
+        : undefined;
     this.purgeChannel = `${prefix}cache:purged`;
     this.unsubscribe = subscribe(this.purgeChannel, (message) => {
       try {
@@ -130,7 +133,12 @@ export class RedisStore implements CacheStore {
         if (json === null) return undefined;
         try {
           const raw = JSON.parse(json) as DescriptorJson;
-          const descriptor: Descriptor = { vary: Array.isArray(raw.v) ? raw.v : [], consumerShared: raw.c === true, credentialShared: raw.a === true, uncacheable: raw.u === true };
+          const descriptor: Descriptor = {
+            vary: Array.isArray(raw.v) ? raw.v : [],
+            consumerShared: raw.c === true,
+            credentialShared: raw.a === true,
+            uncacheable: raw.u === true,
+          };
           this.remembered.set(primary, descriptor);
           return descriptor;
         } catch {
@@ -188,7 +196,12 @@ export class RedisStore implements CacheStore {
 
   async set(primary: string, descriptor: Descriptor, key?: string, entry?: CachedEntry): Promise<void> {
     this.remembered.set(primary, descriptor);
-    const json: DescriptorJson = { v: descriptor.vary as string[], c: descriptor.consumerShared, a: descriptor.credentialShared, u: descriptor.uncacheable };
+    const json: DescriptorJson = {
+      v: descriptor.vary as string[],
+      c: descriptor.consumerShared,
+      a: descriptor.credentialShared,
+      u: descriptor.uncacheable,
+    };
     const writes: Promise<unknown>[] = [];
     if (key !== undefined && entry !== undefined) {
       this.keepNear(key, entry);

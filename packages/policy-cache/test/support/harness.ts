@@ -74,7 +74,11 @@ export interface Answer {
 }
 
 /** Sends one request (Host and other headers are sent as given). */
-export async function send(url: string, path: string, options: { method?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
+export async function send(
+  url: string,
+  path: string,
+  options: { method?: string; headers?: Record<string, string> } = {},
+): Promise<Answer> {
   const res = await undiciRequest(`${url}${path}`, { method: (options.method ?? "GET") as "GET", headers: options.headers ?? {} });
   const text = await res.body.text();
   let json: Record<string, unknown> | undefined;

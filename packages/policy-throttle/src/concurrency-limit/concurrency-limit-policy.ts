@@ -17,13 +17,23 @@ import { ConcurrencyGate, type Waiter } from "./concurrency-gate.js";
 import { concurrencyLimitSchema, type ConcurrencyLimitOptions } from "./concurrency-limit-schema.js";
 
 /** Opens (or finds, after a reload) the gates of a step: one for its keys, one for requests counted by client IP. */
-function openGates(ctx: PolicyContext, store: StoreChoice, options: ConcurrencyLimitOptions): { keyed: ConcurrencyGate; byClientIp: ConcurrencyGate } {
+function openGates(
+  ctx: PolicyContext,
+  store: StoreChoice,
+  options: ConcurrencyLimitOptions,
+): { keyed: ConcurrencyGate; byClientIp: ConcurrencyGate } {
   const registry = storeRegistry(ctx.stores.shared);
   const bucket = options.group !== undefined ? `group:${options.group}` : bucketName(ctx.path);
   const open = (ns: "k" | "ip"): ConcurrencyGate => {
     const id = `cl|${store.kind}|${bucket}|${ns}|${store.kind === "redis" ? options.leaseMs : ""}`;
-    const lease = registry.acquire(id, () =>
-      new ConcurrencyGate(store.kind === "memory" ? new MemorySlotStore() : new RedisSlotStore(store.redis, `${store.prefix}cl:${bucket}:${ns}:`, options.leaseMs, store.deadlineMs)),
+    const lease = registry.acquire(
+      id,
+      () =>
+        new ConcurrencyGate(
+          store.kind === "memory"
+            ? new MemorySlotStore()
+            : new RedisSlotStore(store.redis, `${store.prefix}cl:${bucket}:${ns}:`, options.leaseMs, store.deadlineMs),
+        ),
     );
     ctx.onClose(lease.release);
     return lease.store;
@@ -43,7 +53,11 @@ export const concurrencyLimitPolicy = definePolicy<ConcurrencyLimitOptions>({
     const gates = openGates(ctx, store, options);
     const failure = createStoreFailureHandler(ctx, options.onStoreError);
     // Quiet: shedding load is expected; the error handler must not log one line per shed request.
-    const refusal = new GatewayError("CONCURRENCY_LIMITED", options.message, options.retryAfter > 0 ? { headers: { "Retry-After": String(options.retryAfter) }, quiet: true } : { quiet: true });
+    const refusal = new GatewayError(
+      "CONCURRENCY_LIMITED",
+      options.message,
+      options.retryAfter > 0 ? { headers: { "Retry-After": String(options.retryAfter) }, quiet: true } : { quiet: true },
+    );
     const throttledLabels = { policy: ctx.name, pipeline: ctx.pipeline };
 
     const refuse = (next: NextFunction): void => {

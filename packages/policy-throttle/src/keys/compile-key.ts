@@ -86,11 +86,19 @@ export function compileKey(by: string, ctx: Pick<PolicyContext, "compileTemplate
  * bucket named by the text, as in Express Gateway).
  * @throws ConfigError for an invalid template.
  */
-export function compileTemplateKey(source: string, ctx: Pick<PolicyContext, "compileTemplate">, path: string, ipv6Subnet: Ipv6Subnet): ThrottleKey {
+export function compileTemplateKey(
+  source: string,
+  ctx: Pick<PolicyContext, "compileTemplate">,
+  path: string,
+  ipv6Subnet: Ipv6Subnet,
+): ThrottleKey {
   return keyMaker(source, ipv6Subnet).make(compileTemplateRead(source, ctx, path));
 }
 
-function keyMaker(source: string, ipv6Subnet: Ipv6Subnet): { make: (read: ThrottleKey["read"], isClientIp?: boolean) => ThrottleKey; clientKey: (res: Response) => string } {
+function keyMaker(
+  source: string,
+  ipv6Subnet: Ipv6Subnet,
+): { make: (read: ThrottleKey["read"], isClientIp?: boolean) => ThrottleKey; clientKey: (res: Response) => string } {
   const toKey = createClientKey(ipv6Subnet);
   const clientKey = (res: Response): string => toKey(res.locals.turnpike.clientIp);
   return { make: (read, isClientIp = false) => ({ read, isClientIp, clientKey, source }), clientKey };

@@ -24,7 +24,9 @@ export const quotaPolicy = definePolicy<QuotaOptions>({
     const key = compileKey(options.by, ctx, `${ctx.path}.by`, options.ipv6Subnet);
     const store = chooseStore(options.store, ctx);
     if (store.kind === "memory") {
-      ctx.warn("quota counts are kept in this process's memory: they start again from zero when the gateway restarts (configure redis: to keep and share them)");
+      ctx.warn(
+        "quota counts are kept in this process's memory: they start again from zero when the gateway restarts (configure redis: to keep and share them)",
+      );
     }
     const counters = openWindowCounters(ctx, store, "quota", LONGEST_PERIOD_MS);
     const periodOf = createPeriodClock(options.period);

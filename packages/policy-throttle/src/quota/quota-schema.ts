@@ -24,12 +24,17 @@ export interface QuotaOptions {
 export const quotaSchema = {
   type: "object",
   properties: {
-    max: { type: "integer", minimum: 1, description: "Requests allowed per key in each period; the next ones are answered 429 QUOTA_EXCEEDED until the period ends." },
+    max: {
+      type: "integer",
+      minimum: 1,
+      description: "Requests allowed per key in each period; the next ones are answered 429 QUOTA_EXCEEDED until the period ends.",
+    },
     period: {
       type: "string",
       enum: ["minute", "hour", "day", "week", "month"],
       default: "day",
-      description: "The calendar period a quota covers, in UTC: it resets for everyone at the start of each minute, hour, day (00:00), ISO week (Monday) or month.",
+      description:
+        "The calendar period a quota covers, in UTC: it resets for everyone at the start of each minute, hour, day (00:00), ISO week (Monday) or month.",
     },
     by: { type: "string", minLength: 1, default: "consumer", description: `${BY_DESCRIPTION} Default: \`consumer\`.` },
     message: messageOption("the quota is used up"),

@@ -49,7 +49,8 @@ export const rateLimitPolicy = definePolicy<RateLimitOptions>({
         ctx.metrics.increment("turnpike_throttled_requests_total", throttledLabels, THROTTLED_HELP);
         // The contract wants Retry-After with every 429, also with standardHeaders: false.
         const resetTime = (req as typeof req & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
-        if (!res.headersSent && !res.hasHeader("retry-after") && resetTime) res.setHeader("Retry-After", String(secondsUntil(resetTime.getTime(), Date.now())));
+        if (!res.headersSent && !res.hasHeader("retry-after") && resetTime)
+          res.setHeader("Retry-After", String(secondsUntil(resetTime.getTime(), Date.now())));
         next(refusal);
       },
       // Configuration is checked by the schema; the runtime checks look at req.ip and trust proxy,

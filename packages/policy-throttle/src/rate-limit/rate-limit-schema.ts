@@ -42,7 +42,8 @@ export const rateLimitSchema = {
       type: "integer",
       minimum: 1,
       default: 60000,
-      description: "Length of a window in milliseconds. A key's window starts with its first request (fixed windows, as express-rate-limit's).",
+      description:
+        "Length of a window in milliseconds. A key's window starts with its first request (fixed windows, as express-rate-limit's).",
     },
     rateLimitBy: {
       type: "string",
@@ -72,7 +73,8 @@ export const rateLimitSchema = {
     legacyHeaders: {
       type: "boolean",
       default: false,
-      description: "Also send `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (epoch seconds), as Express Gateway did.",
+      description:
+        "Also send `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (epoch seconds), as Express Gateway did.",
     },
     store: STORE_OPTION,
     onStoreError: ON_STORE_ERROR_OPTION,

@@ -29,11 +29,18 @@ export class WindowCounterStore implements Store {
   ) {
     this.localKeys = counters.keyed.local;
     this.log = storeFailureLog(ctx.stores.shared);
-    this.labels = { policy: ctx.name, pipeline: ctx.pipeline, store: "redis", outcome: onStoreError === "fail-open" ? "allowed" : "rejected" };
+    this.labels = {
+      policy: ctx.name,
+      pipeline: ctx.pipeline,
+      store: "redis",
+      outcome: onStoreError === "fail-open" ? "allowed" : "rejected",
+    };
   }
 
   private route(key: string): [WindowCounter, string] {
-    return key.startsWith(CLIENT_IP_KEY_PREFIX) ? [this.counters.byClientIp, key.slice(CLIENT_IP_KEY_PREFIX.length)] : [this.counters.keyed, key];
+    return key.startsWith(CLIENT_IP_KEY_PREFIX)
+      ? [this.counters.byClientIp, key.slice(CLIENT_IP_KEY_PREFIX.length)]
+      : [this.counters.keyed, key];
   }
 
   increment(key: string): ClientRateLimitInfo | Promise<ClientRateLimitInfo> {

@@ -11,7 +11,9 @@ export type StoreKind = "memory" | "redis";
 export type RedisClient = NonNullable<StoreContext["redis"]>;
 
 /** A resolved store choice. */
-export type StoreChoice = { readonly kind: "memory" } | { readonly kind: "redis"; readonly redis: RedisClient; readonly prefix: string; readonly deadlineMs: number };
+export type StoreChoice =
+  | { readonly kind: "memory" }
+  | { readonly kind: "redis"; readonly redis: RedisClient; readonly prefix: string; readonly deadlineMs: number };
 
 /** Schema of the `store` option, shared by the policies. */
 export const STORE_OPTION = {

@@ -71,8 +71,9 @@ export class RedisSlotStore implements SlotStore {
   private renew(): void {
     if (this.held.size === 0 || !redisUsable(this.redis)) return;
     const pipeline = this.redis.pipeline();
-    for (const [lease, redisKey] of this.held) (pipeline as unknown as ThrottleRedis).turnpikeThrottleRenew(redisKey, this.leaseMs, lease);
-    pipeline.exec().catch(() => {
+    for (const [lease, redisKey] of this.held)
+      void (pipeline as unknown as ThrottleRedis).turnpikeThrottleRenew(redisKey, this.leaseMs, lease);
+    void pipeline.exec().catch(() => {
       // Renewal is retried on the next tick; a lease that expires meanwhile only frees a slot early.
     });
   }

@@ -39,7 +39,13 @@ export class StoreFailureLog {
     const message = (err as Error | undefined)?.message ?? String(err);
     if (!this.failing || now - this.lastLogAt >= this.intervalMs) {
       const more = this.unlogged > 0 ? ` (${this.unlogged} more store errors, in any throttling step, since the last line)` : "";
-      logger.error("throttling store error at %s: %s; %s%s", source, message, mode === "fail-open" ? "requests pass unlimited" : "requests are refused with 503", more);
+      logger.error(
+        "throttling store error at %s: %s; %s%s",
+        source,
+        message,
+        mode === "fail-open" ? "requests pass unlimited" : "requests are refused with 503",
+        more,
+      );
       this.failing = true;
       this.lastLogAt = now;
       this.unlogged = 0;

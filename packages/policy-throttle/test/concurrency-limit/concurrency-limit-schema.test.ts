@@ -27,14 +27,19 @@ describe("concurrency-limit options", () => {
         { path: `${at}.colour`, message: "is not a known option" },
       ]),
     );
-    expect(await problems({ max: 1, by: "header:" })).toEqual([{ path: `${at}.by`, message: expect.stringMatching(/"header:" is not a known key/) }]);
-    expect(await problems({ max: 1, store: "redis" })).toEqual([{ path: `${at}.store`, message: "redis needs a redis: section in the configuration" }]);
+    expect(await problems({ max: 1, by: "header:" })).toEqual([
+      { path: `${at}.by`, message: expect.stringMatching(/"header:" is not a known key/) },
+    ]);
+    expect(await problems({ max: 1, store: "redis" })).toEqual([
+      { path: `${at}.store`, message: "redis needs a redis: section in the configuration" },
+    ]);
   });
 });
 
 describe("every throttling policy", () => {
   it.each([rateLimitPolicy, quotaPolicy, concurrencyLimitPolicy])("documents each option of $name", (policy) => {
     const properties = policy.schema.properties as Record<string, { description?: string }>;
-    for (const [name, schema] of Object.entries(properties)) expect([name, typeof schema.description, (schema.description ?? "").length > 10]).toEqual([name, "string", true]);
+    for (const [name, schema] of Object.entries(properties))
+      expect([name, typeof schema.description, (schema.description ?? "").length > 10]).toEqual([name, "string", true]);
   });
 });

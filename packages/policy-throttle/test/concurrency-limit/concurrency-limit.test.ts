@@ -36,7 +36,10 @@ describe("concurrency-limit", () => {
     upstream = undefined;
   });
 
-  async function start(options: Record<string, unknown>, extra: { consumer?: Consumer; before?: PolicyMiddleware[] } = {}): Promise<string> {
+  async function start(
+    options: Record<string, unknown>,
+    extra: { consumer?: Consumer; before?: PolicyMiddleware[] } = {},
+  ): Promise<string> {
     upstream = await startHeldUpstream();
     gw = await createPolicyApp(concurrencyLimitPolicy, options, { upstream: upstream.url, config: LISTEN, ...extra });
     return (await gw.listen()).http!;
@@ -49,7 +52,9 @@ describe("concurrency-limit", () => {
     await upstream!.waitForHeld(2);
     const refused = await get(`${url}/c`);
     expect(refused.status).toBe(503);
-    expect(JSON.parse(refused.body)).toEqual({ error: { status: 503, code: "CONCURRENCY_LIMITED", message: "Too many requests in flight, please retry" } });
+    expect(JSON.parse(refused.body)).toEqual({
+      error: { status: 503, code: "CONCURRENCY_LIMITED", message: "Too many requests in flight, please retry" },
+    });
     expect(refused.headers.get("retry-after")).toBe("1");
     upstream!.releaseOne();
     expect((await a).status).toBe(200);
@@ -168,17 +173,14 @@ describe("concurrency-limit", () => {
 
   it("counts per key with by, and steps of one group share their slots", async () => {
     upstream = await startHeldUpstream();
-    gw = await gatewayWith(
-      [concurrencyLimitPolicy],
-      {
-        ...LISTEN,
-        apiEndpoints: { a: { paths: ["/a/*"] }, b: { paths: ["/b/*"] } },
-        pipelines: {
-          a: { apiEndpoints: ["a"], policies: [{ "concurrency-limit": { max: 1, group: "backend" } }, { proxy: { url: upstream.url } }] },
-          b: { apiEndpoints: ["b"], policies: [{ "concurrency-limit": { max: 1, group: "backend" } }, { proxy: { url: upstream.url } }] },
-        },
+    gw = await gatewayWith([concurrencyLimitPolicy], {
+      ...LISTEN,
+      apiEndpoints: { a: { paths: ["/a/*"] }, b: { paths: ["/b/*"] } },
+      pipelines: {
+        a: { apiEndpoints: ["a"], policies: [{ "concurrency-limit": { max: 1, group: "backend" } }, { proxy: { url: upstream.url } }] },
+        b: { apiEndpoints: ["b"], policies: [{ "concurrency-limit": { max: 1, group: "backend" } }, { proxy: { url: upstream.url } }] },
       },
-    );
+    });
     const url = (await gw.listen()).http!;
     const first = get(`${url}/a/1`);
     await upstream.waitForHeld(1);
@@ -187,7 +189,10 @@ describe("concurrency-limit", () => {
     expect((await first).status).toBe(200);
     await gw.close();
 
-    gw = await gatewayWith([concurrencyLimitPolicy], { ...pipelineConfig([{ "concurrency-limit": { max: 1, by: "header:x-tenant" } }, { proxy: { url: upstream.url } }]), ...LISTEN });
+    gw = await gatewayWith([concurrencyLimitPolicy], {
+      ...pipelineConfig([{ "concurrency-limit": { max: 1, by: "header:x-tenant" } }, { proxy: { url: upstream.url } }]),
+      ...LISTEN,
+    });
     const url2 = (await gw.listen()).http!;
     const t1 = get(`${url2}/`, { headers: { "x-tenant": "t1" } });
     const t2 = get(`${url2}/`, { headers: { "x-tenant": "t2" } });

@@ -5,7 +5,11 @@ import { createPolicyApp } from "@turnpike/testing";
 import request from "supertest";
 import { fakeClock } from "../helpers.js";
 
-const consumerFromHeader = (req: { headers: Record<string, unknown> }, res: { locals: { turnpike: { consumer?: Consumer } } }, next: () => void): void => {
+const consumerFromHeader = (
+  req: { headers: Record<string, unknown> },
+  res: { locals: { turnpike: { consumer?: Consumer } } },
+  next: () => void,
+): void => {
   const name = req.headers["x-test-user"];
   if (typeof name === "string") res.locals.turnpike.consumer = { id: `${name}-id`, username: name, type: "user", scopes: [] };
   next();
@@ -16,10 +20,18 @@ describe("quota periods", () => {
     const at = Date.UTC(2030, 0, 15, 10, 30, 5); // Tuesday
     expect(periodAt("day", at)).toEqual({ start: Date.UTC(2030, 0, 15), end: Date.UTC(2030, 0, 16), label: "2030-01-15" });
     expect(periodAt("hour", at)).toEqual({ start: Date.UTC(2030, 0, 15, 10), end: Date.UTC(2030, 0, 15, 11), label: "2030-01-15T10" });
-    expect(periodAt("minute", at)).toEqual({ start: Date.UTC(2030, 0, 15, 10, 30), end: Date.UTC(2030, 0, 15, 10, 31), label: "2030-01-15T10:30" });
+    expect(periodAt("minute", at)).toEqual({
+      start: Date.UTC(2030, 0, 15, 10, 30),
+      end: Date.UTC(2030, 0, 15, 10, 31),
+      label: "2030-01-15T10:30",
+    });
     expect(periodAt("week", at)).toEqual({ start: Date.UTC(2030, 0, 14), end: Date.UTC(2030, 0, 21), label: "2030-W03" });
     expect(periodAt("month", at)).toEqual({ start: Date.UTC(2030, 0, 1), end: Date.UTC(2030, 1, 1), label: "2030-01" });
-    expect(periodAt("month", Date.UTC(2028, 1, 29, 23))).toEqual({ start: Date.UTC(2028, 1, 1), end: Date.UTC(2028, 2, 1), label: "2028-02" });
+    expect(periodAt("month", Date.UTC(2028, 1, 29, 23))).toEqual({
+      start: Date.UTC(2028, 1, 1),
+      end: Date.UTC(2028, 2, 1),
+      label: "2028-02",
+    });
     // ISO weeks belong to the year of their Thursday.
     expect(periodAt("week", Date.UTC(2030, 11, 31)).label).toBe("2031-W01");
     expect(periodAt("week", Date.UTC(2027, 0, 2)).label).toBe("2026-W53");
@@ -54,7 +66,11 @@ describe("quota", () => {
 
   it("resets monthly quotas on the first of the month, not 30 days after the first request", async () => {
     const clock = fakeClock(Date.UTC(2030, 0, 31, 12));
-    gw = await createPolicyApp(quotaPolicy, { max: 1, period: "month", message: "Monthly quota used up" }, { before: [consumerFromHeader as never] });
+    gw = await createPolicyApp(
+      quotaPolicy,
+      { max: 1, period: "month", message: "Monthly quota used up" },
+      { before: [consumerFromHeader as never] },
+    );
     await request(gw.app).get("/").set("x-test-user", "alice").expect(200);
     const refused = await request(gw.app).get("/").set("x-test-user", "alice").expect(429);
     expect(refused.body.error.message).toBe("Monthly quota used up");
@@ -74,7 +90,9 @@ describe("quota", () => {
 
   it("warns that memory counts do not survive a restart, and requires max", async () => {
     gw = await createPolicyApp(quotaPolicy, { max: 5, period: "week" });
-    expect(gw.snapshot.warnings).toEqual([expect.stringMatching(/^pipelines\.test\.policies\[0\]\.quota: quota counts are kept in this process's memory/)]);
+    expect(gw.snapshot.warnings).toEqual([
+      expect.stringMatching(/^pipelines\.test\.policies\[0\]\.quota: quota counts are kept in this process's memory/),
+    ]);
     await expect(createPolicyApp(quotaPolicy, { period: "year" })).rejects.toBeInstanceOf(ConfigError);
     await expect(createPolicyApp(quotaPolicy, { period: "year" })).rejects.toMatchObject({
       problems: expect.arrayContaining([

@@ -68,6 +68,8 @@ describe("rate-limit and the client address", () => {
     gw = await createPolicyApp(rateLimitPolicy, { max: 1, by: "consumer" }, { config: { trustProxy: ["loopback"] } });
     await request(gw.app).get("/").set("x-forwarded-for", "::ffff:198.51.100.8").expect(200);
     await request(gw.app).get("/").set("x-forwarded-for", "198.51.100.8").expect(429);
-    expect((await request(gw.app).get("/").set("x-forwarded-for", "198.51.100.9").expect(200)).headers["ratelimit"]).toBe("limit=1, remaining=0, reset=60");
+    expect((await request(gw.app).get("/").set("x-forwarded-for", "198.51.100.9").expect(200)).headers["ratelimit"]).toBe(
+      "limit=1, remaining=0, reset=60",
+    );
   });
 });

@@ -39,19 +39,40 @@ describe("rate-limit options", () => {
   });
 
   it("refuses by and rateLimitBy together, unknown shortcuts, bad header names and broken templates", async () => {
-    expect(await problems({ by: "ip", rateLimitBy: "${req.ip}" })).toEqual([{ path: `${at}.by`, message: "use either by or rateLimitBy, not both" }]);
-    expect(await problems({ by: "cookie" })).toEqual([{ path: `${at}.by`, message: expect.stringMatching(/^"cookie" is not a known key: use ip, consumer, credential, host, global, header:<name>/) }]);
+    expect(await problems({ by: "ip", rateLimitBy: "${req.ip}" })).toEqual([
+      { path: `${at}.by`, message: "use either by or rateLimitBy, not both" },
+    ]);
+    expect(await problems({ by: "cookie" })).toEqual([
+      {
+        path: `${at}.by`,
+        message: expect.stringMatching(/^"cookie" is not a known key: use ip, consumer, credential, host, global, header:<name>/),
+      },
+    ]);
     expect(await problems({ by: "header:x y" })).toEqual([{ path: `${at}.by`, message: expect.stringMatching(/is not a known key/) }]);
-    expect(await problems({ rateLimitBy: "${req.user.id" })).toEqual([{ path: `${at}.rateLimitBy`, message: expect.stringMatching(/invalid template .*missing \}/) }]);
-    expect(await problems({ rateLimitBy: "${process.env.SECRET}" })).toEqual([{ path: `${at}.rateLimitBy`, message: expect.stringMatching(/unknown name "process"/) }]);
+    expect(await problems({ rateLimitBy: "${req.user.id" })).toEqual([
+      { path: `${at}.rateLimitBy`, message: expect.stringMatching(/invalid template .*missing \}/) },
+    ]);
+    expect(await problems({ rateLimitBy: "${process.env.SECRET}" })).toEqual([
+      { path: `${at}.rateLimitBy`, message: expect.stringMatching(/unknown name "process"/) },
+    ]);
   });
 
   it("refuses store: redis without a redis: section", async () => {
-    expect(await problems({ store: "redis" })).toEqual([{ path: `${at}.store`, message: "redis needs a redis: section in the configuration" }]);
+    expect(await problems({ store: "redis" })).toEqual([
+      { path: `${at}.store`, message: "redis needs a redis: section in the configuration" },
+    ]);
   });
 
   it("accepts Express Gateway's delayAfter and delayMs, and warns that they are ignored", async () => {
-    gw = await createPolicyApp(rateLimitPolicy, { max: 10, windowMs: 1000, delayAfter: 1, delayMs: 0, message: "m", statusCode: 429, rateLimitBy: "${req.ip}" });
+    gw = await createPolicyApp(rateLimitPolicy, {
+      max: 10,
+      windowMs: 1000,
+      delayAfter: 1,
+      delayMs: 0,
+      message: "m",
+      statusCode: 429,
+      rateLimitBy: "${req.ip}",
+    });
     expect(gw.snapshot.warnings).toEqual([
       `${at}.delayAfter: accepted for Express Gateway compatibility and ignored (Express Gateway's slow-down threshold; Turnpike answers 429 at the limit and never delays responses)`,
       `${at}.delayMs: accepted for Express Gateway compatibility and ignored (Express Gateway's slow-down delay; Turnpike answers 429 at the limit and never delays responses)`,

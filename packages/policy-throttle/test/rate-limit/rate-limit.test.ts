@@ -8,7 +8,11 @@ import { OK, burst, count, fakeClock, gatewayWith, pipelineConfig } from "../hel
 const alice: Consumer = { id: "alice-id", username: "alice", type: "user", scopes: [] };
 
 /** Sets the consumer named by the `x-test-user` header, as an auth policy would. */
-const consumerFromHeader = (req: { headers: Record<string, unknown> }, res: { locals: { turnpike: { consumer?: Consumer } } }, next: () => void): void => {
+const consumerFromHeader = (
+  req: { headers: Record<string, unknown> },
+  res: { locals: { turnpike: { consumer?: Consumer } } },
+  next: () => void,
+): void => {
   const name = req.headers["x-test-user"];
   if (typeof name === "string") res.locals.turnpike.consumer = { id: `${name}-id`, username: name, type: "user", scopes: [] };
   next();
@@ -65,7 +69,13 @@ describe("rate-limit", () => {
 
   it.each([
     ["draft-6", { "ratelimit-policy": "2;w=10", "ratelimit-limit": "2", "ratelimit-remaining": "1", "ratelimit-reset": "10" }],
-    ["draft-8", { ratelimit: '"2-in-10sec"; r=1; t=10', "ratelimit-policy": expect.stringMatching(/^"2-in-10sec"; q=2; w=10; pk=:[A-Za-z0-9+/=]+:$/) }],
+    [
+      "draft-8",
+      {
+        ratelimit: '"2-in-10sec"; r=1; t=10',
+        "ratelimit-policy": expect.stringMatching(/^"2-in-10sec"; q=2; w=10; pk=:[A-Za-z0-9+/=]+:$/),
+      },
+    ],
   ])("sends %s headers when asked", async (version, expected) => {
     fakeClock();
     gw = await createPolicyApp(rateLimitPolicy, { max: 2, windowMs: 10_000, standardHeaders: version });

@@ -29,7 +29,11 @@ describe("Redis trouble", () => {
     rejections.stop();
   });
 
-  async function start(policies: unknown[], redisUrl = redis.url, commandTimeout = 300): Promise<{ url: string; logger: ReturnType<typeof captureLogger> }> {
+  async function start(
+    policies: unknown[],
+    redisUrl = redis.url,
+    commandTimeout = 300,
+  ): Promise<{ url: string; logger: ReturnType<typeof captureLogger> }> {
     const logger = captureLogger();
     // Each test counts under its own prefix: Redis outlives the tests.
     const prefix = `outage-${++tests}:`;
@@ -59,7 +63,9 @@ describe("Redis trouble", () => {
     expect(storeErrors("allowed")).toBe(20);
     const errorLines = logger.lines.filter((l) => l.includes("throttling store error"));
     expect(errorLines).toHaveLength(1);
-    expect(errorLines[0]).toMatch(/^error policy rate-limit: throttling store error at pipelines\.api\.policies\[0\]\.rate-limit: .+; requests pass unlimited$/);
+    expect(errorLines[0]).toMatch(
+      /^error policy rate-limit: throttling store error at pipelines\.api\.policies\[0\]\.rate-limit: .+; requests pass unlimited$/,
+    );
 
     await redis.restart();
     await untilStatus(gw!.stores.redis!, (s) => s === "ready");
@@ -71,14 +77,20 @@ describe("Redis trouble", () => {
   });
 
   it("fail-closed: answers 503 STORE_UNAVAILABLE while Redis is down, and limits again when it is back", async () => {
-    const { url, logger } = await start([{ "rate-limit": { max: 1, onStoreError: "fail-closed" } }, { quota: { max: 5, by: "ip", onStoreError: "fail-closed" } }, OK]);
+    const { url, logger } = await start([
+      { "rate-limit": { max: 1, onStoreError: "fail-closed" } },
+      { quota: { max: 5, by: "ip", onStoreError: "fail-closed" } },
+      OK,
+    ]);
     expect((await fetch(`${url}/`)).status).toBe(200);
 
     await redis.stop();
     const res = await fetch(`${url}/`);
     expect(res.status).toBe(503);
     expect(res.headers.get("retry-after")).toBe("1");
-    expect(await res.json()).toEqual({ error: { status: 503, code: "STORE_UNAVAILABLE", message: "A state store the gateway needs is unavailable" } });
+    expect(await res.json()).toEqual({
+      error: { status: 503, code: "STORE_UNAVAILABLE", message: "A state store the gateway needs is unavailable" },
+    });
     expect(count(await burst(`${url}/`, 10), 503)).toBe(10);
     expect(storeErrors("rejected")).toBe(11);
     expect(logger.lines.filter((l) => l.includes("throttling store error"))).toHaveLength(1);

@@ -33,7 +33,10 @@ describe("Redis stores", () => {
 
   /** A gateway on the shared Redis, listening on an ephemeral port; resolves with its URL. */
   async function instance(policies: unknown[], extra: Record<string, unknown> = {}): Promise<string> {
-    const gw = await gatewayWith([rateLimitPolicy, quotaPolicy, concurrencyLimitPolicy], pipelineConfig(policies, { redis: { url: redis.url }, http: { port: 0, host: "127.0.0.1" }, ...extra }));
+    const gw = await gatewayWith(
+      [rateLimitPolicy, quotaPolicy, concurrencyLimitPolicy],
+      pipelineConfig(policies, { redis: { url: redis.url }, http: { port: 0, host: "127.0.0.1" }, ...extra }),
+    );
     gateways.push(gw);
     return (await gw.listen()).http!;
   }
@@ -47,12 +50,18 @@ describe("Redis stores", () => {
   });
 
   it("keeps each step's counts under its own key, expiring with the window", async () => {
-    const gw = await createPolicyApp(rateLimitPolicy, undefined, { entry: [{ action: { max: 1, windowMs: 30_000 } }, { action: { max: 2, windowMs: 30_000 } }], config: { redis: { url: redis.url } } });
+    const gw = await createPolicyApp(rateLimitPolicy, undefined, {
+      entry: [{ action: { max: 1, windowMs: 30_000 } }, { action: { max: 2, windowMs: 30_000 } }],
+      config: { redis: { url: redis.url } },
+    });
     gateways.push(gw);
     const res = await request(gw.app).get("/").expect(200);
     expect(res.headers["ratelimit"]).toMatch(/^limit=2, remaining=1, reset=(29|30)$/);
     const keys = (await inspect.keys("*")).sort();
-    expect(keys).toEqual(["turnpike:rl:test.policies[0].rate-limit[0]:k:127.0.0.1", "turnpike:rl:test.policies[0].rate-limit[1]:k:127.0.0.1"]);
+    expect(keys).toEqual([
+      "turnpike:rl:test.policies[0].rate-limit[0]:k:127.0.0.1",
+      "turnpike:rl:test.policies[0].rate-limit[1]:k:127.0.0.1",
+    ]);
     for (const key of keys) {
       const ttl = await inspect.pttl(key);
       expect(ttl).toBeGreaterThan(0);
@@ -62,12 +71,20 @@ describe("Redis stores", () => {
   });
 
   it("keeps quota counts across a gateway restart, per period in the key", async () => {
-    let gw = await createPolicyApp(quotaPolicy, { max: 2, period: "month" }, { consumer: alice, config: { redis: { url: redis.url, prefix: "tp:" } } });
+    let gw = await createPolicyApp(
+      quotaPolicy,
+      { max: 2, period: "month" },
+      { consumer: alice, config: { redis: { url: redis.url, prefix: "tp:" } } },
+    );
     expect(gw.snapshot.warnings).toEqual([]);
     await request(gw.app).get("/").expect(200);
     await gw.close();
 
-    gw = await createPolicyApp(quotaPolicy, { max: 2, period: "month" }, { consumer: alice, config: { redis: { url: redis.url, prefix: "tp:" } } });
+    gw = await createPolicyApp(
+      quotaPolicy,
+      { max: 2, period: "month" },
+      { consumer: alice, config: { redis: { url: redis.url, prefix: "tp:" } } },
+    );
     gateways.push(gw);
     expect((await request(gw.app).get("/").expect(200)).headers["x-quota-remaining"]).toBe("0");
     await request(gw.app).get("/").expect(429);

@@ -4,13 +4,16 @@ import { startRedis, type TestRedis } from "@turnpike/testing";
 import { Redis } from "ioredis";
 
 async function scriptCalls(client: Redis): Promise<number> {
-  return Number(/cmdstat_evalsha:calls=(\d+)/.exec(await client.info("commandstats"))?.[1] ?? 0) + Number(/cmdstat_eval:calls=(\d+)/.exec(await client.info("commandstats"))?.[1] ?? 0);
+  return (
+    Number(/cmdstat_evalsha:calls=(\d+)/.exec(await client.info("commandstats"))?.[1] ?? 0) +
+    Number(/cmdstat_eval:calls=(\d+)/.exec(await client.info("commandstats"))?.[1] ?? 0)
+  );
 }
 
 describe("ReservingWindowCounter", () => {
   let server: TestRedis;
   let clients: Redis[];
-  let counters: ReservingWindowCounter[] = [];
+  const counters: ReservingWindowCounter[] = [];
 
   beforeAll(async () => {
     server = await startRedis();

@@ -55,7 +55,8 @@ export async function jwksKeyProvider(options: JwksProviderOptions): Promise<Key
   return (_req, rawJwtToken, done) => {
     const decoded = jsonwebtoken.decode(rawJwtToken, { complete: true });
     const header = decoded && typeof decoded === "object" ? (decoded.header as { alg?: unknown; kid?: unknown }) : undefined;
-    if (!header || !options.algorithms.includes(header.alg as JwtAlgorithm)) return done(new UnknownSigningKeyError("token header is malformed or names an algorithm that is not accepted"));
+    if (!header || !options.algorithms.includes(header.alg as JwtAlgorithm))
+      return done(new UnknownSigningKeyError("token header is malformed or names an algorithm that is not accepted"));
     if (header.kid !== undefined && typeof header.kid !== "string") return done(new UnknownSigningKeyError("kid must be a string"));
     client.getSigningKey(header.kid as string | undefined).then(
       (key) => done(null, key.getPublicKey()),

@@ -19,7 +19,8 @@ const HMAC: readonly JwtAlgorithm[] = ["HS256", "HS384", "HS512"];
 const CURVES: Record<string, string> = { ES256: "prime256v1", ES384: "secp384r1", ES512: "secp521r1" };
 
 /** The verification material of a `jwt` policy. */
-export type JwtKey = { kind: "static"; key: KeyObject; algorithms: JwtAlgorithm[] } | { kind: "jwks"; uri: string; algorithms: JwtAlgorithm[] };
+export type JwtKey =
+  { kind: "static"; key: KeyObject; algorithms: JwtAlgorithm[] } | { kind: "jwks"; uri: string; algorithms: JwtAlgorithm[] };
 
 /** What {@link resolveJwtKey} reports. */
 export interface JwtKeyResult {
@@ -45,14 +46,22 @@ export function resolveJwtKey(options: JwtOptions, at: string, baseDir: string):
   const warnings: string[] = [];
   const given = (["secretOrPublicKey", "secretOrPublicKeyFile", "jwksUri"] as const).filter((k) => options[k] !== undefined);
   if (given.length !== 1) {
-    problems.push({ path: at, message: given.length === 0 ? "needs one of secretOrPublicKey, secretOrPublicKeyFile or jwksUri" : `takes only one of ${given.join(", ")}` });
+    problems.push({
+      path: at,
+      message:
+        given.length === 0 ? "needs one of secretOrPublicKey, secretOrPublicKeyFile or jwksUri" : `takes only one of ${given.join(", ")}`,
+    });
     return { problems, warnings };
   }
 
   if (options.jwksUri !== undefined) {
-    if (!options.algorithms) problems.push({ path: `${at}.algorithms`, message: "is required with jwksUri (pin the algorithms your issuer uses)" });
-    else if (options.algorithms.some((a) => HMAC.includes(a))) problems.push({ path: `${at}.algorithms`, message: "cannot include HMAC algorithms with jwksUri (public keys only)" });
-    return problems.length > 0 ? { problems, warnings } : { key: { kind: "jwks", uri: options.jwksUri, algorithms: options.algorithms! }, problems, warnings };
+    if (!options.algorithms)
+      problems.push({ path: `${at}.algorithms`, message: "is required with jwksUri (pin the algorithms your issuer uses)" });
+    else if (options.algorithms.some((a) => HMAC.includes(a)))
+      problems.push({ path: `${at}.algorithms`, message: "cannot include HMAC algorithms with jwksUri (public keys only)" });
+    return problems.length > 0
+      ? { problems, warnings }
+      : { key: { kind: "jwks", uri: options.jwksUri, algorithms: options.algorithms! }, problems, warnings };
   }
 
   let material: string;
@@ -86,16 +95,25 @@ export function resolveJwtKey(options: JwtOptions, at: string, baseDir: string):
     if (!options.algorithms) {
       // Express Gateway did not ask for this; say exactly what to add so a migrated file is a one-line fix.
       const usable = JWT_ALGORITHMS.filter((a) => fits(a, key));
-      problems.push({ path: `${at}.algorithms`, message: `is required with a public key: pin the algorithms your issuer signs with (this ${key.asymmetricKeyType} key can verify ${usable.join(", ")}), e.g. algorithms: [${usable[0]}]` });
+      problems.push({
+        path: `${at}.algorithms`,
+        message: `is required with a public key: pin the algorithms your issuer signs with (this ${key.asymmetricKeyType} key can verify ${usable.join(", ")}), e.g. algorithms: [${usable[0]}]`,
+      });
       return { problems, warnings };
     }
     if (options.algorithms.some((a) => HMAC.includes(a))) {
-      problems.push({ path: `${at}.algorithms`, message: "cannot include HMAC algorithms with a public key (tokens signed with the public key as an HMAC secret would be accepted)" });
+      problems.push({
+        path: `${at}.algorithms`,
+        message: "cannot include HMAC algorithms with a public key (tokens signed with the public key as an HMAC secret would be accepted)",
+      });
       return { problems, warnings };
     }
     const misfit = options.algorithms.filter((a) => !fits(a, key));
     if (misfit.length > 0) {
-      problems.push({ path: `${at}.algorithms`, message: `${misfit.join(", ")} cannot be verified with this ${key.asymmetricKeyType} key` });
+      problems.push({
+        path: `${at}.algorithms`,
+        message: `${misfit.join(", ")} cannot be verified with this ${key.asymmetricKeyType} key`,
+      });
       return { problems, warnings };
     }
     return { key: { kind: "static", key, algorithms: options.algorithms }, problems, warnings };
@@ -108,6 +126,7 @@ export function resolveJwtKey(options: JwtOptions, at: string, baseDir: string):
     return { problems, warnings };
   }
   const secret = Buffer.from(material, "utf8");
-  if (secret.length < 32) warnings.push(`${where.slice(at.length + 1)} is shorter than 32 bytes: an HMAC secret that short can be brute-forced from one token`);
+  if (secret.length < 32)
+    warnings.push(`${where.slice(at.length + 1)} is shorter than 32 bytes: an HMAC secret that short can be brute-forced from one token`);
   return { key: { kind: "static", key: createSecretKey(secret), algorithms }, problems, warnings };
 }

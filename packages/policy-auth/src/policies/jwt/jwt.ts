@@ -64,7 +64,11 @@ export const jwtPolicy = definePolicy<JwtOptions>({
     const extractor = jwtExtractor(options.jwtExtractor, options.jwtExtractorField);
     const realm = quoteRealm(options.realm);
     const challenge = (failure: AuthFailure): string | undefined =>
-      extractor.scheme === undefined ? undefined : failure === "missing" ? `${extractor.scheme} realm=${realm}` : `${extractor.scheme} realm=${realm}, error="invalid_token"`;
+      extractor.scheme === undefined
+        ? undefined
+        : failure === "missing"
+          ? `${extractor.scheme} realm=${realm}`
+          : `${extractor.scheme} realm=${realm}, error="invalid_token"`;
 
     const verify = (claims: Record<string, unknown>, done: VerifiedCallback): void => {
       const sub = claims.sub;
@@ -72,7 +76,8 @@ export const jwtPolicy = definePolicy<JwtOptions>({
       Object.freeze(claims);
       if (!setup) return done(null, fromClaims(sub, claims));
       const found = findCredential(setup, "jwt", sub);
-      const decide = (credential: ResolvedCredential | null): void => (credential?.active ? done(null, fromCredential(credential, claims)) : done(null, false));
+      const decide = (credential: ResolvedCredential | null): void =>
+        credential?.active ? done(null, fromCredential(credential, claims)) : done(null, false);
       if (found instanceof Promise) found.then(decide, (err: unknown) => done(toServiceError(err)));
       else decide(found);
     };
@@ -104,17 +109,21 @@ export const jwtPolicy = definePolicy<JwtOptions>({
     const strategyName = `turnpike-jwt-${randomUUID()}`;
     authenticator.use(strategyName, new JwtStrategy(strategyOptions, verify));
 
-    const onResult = (req: Request, res: Response, next: NextFunction) => (err: unknown, identity: JwtIdentity | false, info: unknown): void => {
-      if (err) return next(toServiceError(err));
-      if (!identity) {
-        if (info instanceof KeySetUnavailableError) return next(new GatewayError("SERVICE_UNAVAILABLE", "The token's signing keys could not be fetched", { cause: info }));
-        const failure: AuthFailure = (info as { name?: unknown } | undefined)?.name === "TokenExpiredError" ? "expired" : "invalid";
-        return refuse(failure, options, challenge(failure), next);
-      }
-      if (!admit(req, res, identity.consumer, identity.user, identity.scopes)) return refuse("scope", options, challenge("invalid"), next);
-      if (!options.passCredentials) extractor.strip(req);
-      next();
-    };
+    const onResult =
+      (req: Request, res: Response, next: NextFunction) =>
+      (err: unknown, identity: JwtIdentity | false, info: unknown): void => {
+        if (err) return next(toServiceError(err));
+        if (!identity) {
+          if (info instanceof KeySetUnavailableError)
+            return next(new GatewayError("SERVICE_UNAVAILABLE", "The token's signing keys could not be fetched", { cause: info }));
+          const failure: AuthFailure = (info as { name?: unknown } | undefined)?.name === "TokenExpiredError" ? "expired" : "invalid";
+          return refuse(failure, options, challenge(failure), next);
+        }
+        if (!admit(req, res, identity.consumer, identity.user, identity.scopes))
+          return refuse("scope", options, challenge("invalid"), next);
+        if (!options.passCredentials) extractor.strip(req);
+        next();
+      };
 
     return function jwt(req, res, next) {
       const token = extractor.extract(req);

@@ -28,7 +28,10 @@ export const keyAuthPolicy = definePolicy<KeyAuthOptions>({
     const field = options.apiKeyField;
     const checkScheme = !options.disableHeadersScheme;
     const scheme = options.apiKeyHeaderScheme.toLowerCase();
-    const challenge = useHeader && checkScheme && header === "authorization" ? `${options.apiKeyHeaderScheme} realm=${quoteRealm(options.realm)}` : undefined;
+    const challenge =
+      useHeader && checkScheme && header === "authorization"
+        ? `${options.apiKeyHeaderScheme} realm=${quoteRealm(options.realm)}`
+        : undefined;
 
     /** The key in a header value, or undefined when the value is for another scheme. */
     const keyInHeader = (value: string): string | undefined => {
