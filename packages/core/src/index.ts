@@ -14,14 +14,14 @@ export { createGateway } from "./server/create-gateway.js";
 export type { AdminModule, AdminServer, CreateGatewayOptions, Gateway, GatewayAddresses } from "./server/create-gateway.js";
 export type { RequestObserver } from "./server/handle-request.js";
 export { watchConfig } from "./server/watch-config.js";
-export { checkConfig } from "./server/check-config.js";
-export type { CheckResult } from "./server/check-config.js";
+export { checkConfig } from "./config/check-config.js";
+export type { CheckResult } from "./config/check-config.js";
 export type { WatchConfigOptions } from "./server/watch-config.js";
 export { errorBody, sendError } from "./server/send-error.js";
-export { createGatewayMetrics } from "./server/gateway-metrics.js";
-export type { CounterSeries, GatewayMetrics, MetricLabels } from "./server/gateway-metrics.js";
-export { adminRoutes, registerAdminRoute } from "./server/admin-routes.js";
-export type { AdminRoute } from "./server/admin-routes.js";
+export { createGatewayMetrics } from "./services/gateway-metrics.js";
+export type { CounterSeries, GatewayMetrics, MetricLabels } from "./services/gateway-metrics.js";
+export { adminRoutes, registerAdminRoute } from "./services/admin-routes.js";
+export type { AdminRoute } from "./services/admin-routes.js";
 
 // Configuration
 export { loadConfig, parseConfig, parseConfigText } from "./config/load-config.js";
@@ -79,7 +79,7 @@ export { FIRST_PARTY_POLICIES, loadPlugin, resolvePlugin } from "./plugins/load-
 export { compileTemplate } from "./expressions/compile-template.js";
 export type { Template } from "./expressions/compile-template.js";
 export { parseByteSize } from "./policies/request-size.js";
-export { applyHeaderArgument, chunkToBuffer, endArguments, setLengthOfSingleEnd } from "./server/response-writes.js";
+export { applyHeaderArgument, chunkToBuffer, endArguments, setLengthOfSingleEnd } from "./http/response-writes.js";
 
 // Requests
 export type { Consumer, RequestState } from "./request-state.js";

@@ -13,7 +13,7 @@ import { compileMatcher, type Matcher, type RouteEntry } from "../routing/compil
 import { builtinConditions, UNSUPPORTED_CONDITIONS } from "./conditions.js";
 import type { ConditionDefinition, ConditionPredicate, PolicyContext, PolicyDefinition, StoreContext } from "./define.js";
 import type { CompiledStep } from "./run-pipeline.js";
-import type { GatewayMetrics } from "../server/gateway-metrics.js";
+import type { GatewayMetrics } from "../services/gateway-metrics.js";
 
 /** A pipeline ready to run. */
 export interface CompiledPipeline {

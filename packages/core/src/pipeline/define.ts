@@ -6,7 +6,7 @@ import type { Redis } from "ioredis";
 import type { ApiEndpointConfig, GatewayConfig } from "../config/model.js";
 import type { Template } from "../expressions/compile-template.js";
 import type { Logger } from "../logger.js";
-import type { GatewayMetrics } from "../server/gateway-metrics.js";
+import type { GatewayMetrics } from "../services/gateway-metrics.js";
 
 /** A JSON Schema (draft-07) object, as ajv reads it. */
 export type JsonSchema = Record<string, unknown>;

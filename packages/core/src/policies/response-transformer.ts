@@ -14,7 +14,7 @@ import type { OutgoingHttpHeaders } from "node:http";
 import type { Logger } from "../logger.js";
 import { definePolicy } from "../pipeline/define.js";
 import { HOP_BY_HOP } from "../proxy/forwarded-headers.js";
-import { applyHeaderArgument, chunkToBuffer, endArguments, setLengthOfSingleEnd } from "../server/response-writes.js";
+import { applyHeaderArgument, chunkToBuffer, endArguments, setLengthOfSingleEnd } from "../http/response-writes.js";
 import { applyHeaderEdits, RESPONSE_HEADERS, type HeaderEdits } from "./header-edits.js";
 import {
   applyJsonEdits,

@@ -22,11 +22,11 @@ import { resolvePlugin } from "../plugins/load-plugins.js";
 import { builtinPolicies } from "../policies/index.js";
 import { createMessageClasses } from "./express-prototypes.js";
 import { createRequestHandler, type LiveSnapshot, type RequestObserver } from "./handle-request.js";
-import { closeRedis, openRedis } from "./redis-connection.js";
+import { closeRedis, openRedis } from "../services/redis-connection.js";
 import { answerClientError } from "./send-error.js";
-import { GatewaySharedRegistry } from "./shared-registry.js";
-import { RedisSubscriptions } from "./redis-subscriptions.js";
-import { createGatewayMetrics, type GatewayMetrics } from "./gateway-metrics.js";
+import { GatewaySharedRegistry } from "../services/shared-registry.js";
+import { RedisSubscriptions } from "../services/redis-subscriptions.js";
+import { createGatewayMetrics, type GatewayMetrics } from "../services/gateway-metrics.js";
 import { compileTrust } from "./trust-proxy.js";
 
 /** Options of {@link createGateway}. */

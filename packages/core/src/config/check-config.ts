@@ -4,15 +4,15 @@
  * that passes here starts; nothing listens and no connection is opened.
  */
 import path from "node:path";
-import { parseConfig, readConfigFile, type LoadConfigOptions } from "../config/load-config.js";
-import type { GatewayConfig } from "../config/model.js";
+import { parseConfig, readConfigFile, type LoadConfigOptions } from "./load-config.js";
+import type { GatewayConfig } from "./model.js";
 import { ConfigError, type ConfigProblem } from "../errors.js";
 import { silentLogger, type Logger } from "../logger.js";
 import { compileGateway } from "../pipeline/compile-gateway.js";
 import { builtinPolicies } from "../policies/index.js";
-import { openRedis } from "./redis-connection.js";
-import { GatewaySharedRegistry } from "./shared-registry.js";
-import { createGatewayMetrics } from "./gateway-metrics.js";
+import { openRedis } from "../services/redis-connection.js";
+import { GatewaySharedRegistry } from "../services/shared-registry.js";
+import { createGatewayMetrics } from "../services/gateway-metrics.js";
 
 /** Result of {@link checkConfig}. */
 export interface CheckResult {
