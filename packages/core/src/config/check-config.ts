@@ -10,9 +10,8 @@ import { ConfigError, type ConfigProblem } from "../errors.js";
 import { silentLogger, type Logger } from "../logger.js";
 import { compileGateway } from "../pipeline/compile-gateway.js";
 import { builtinPolicies } from "../policies/index.js";
-import { openRedis } from "../services/redis-connection.js";
-import { GatewaySharedRegistry } from "../services/shared-registry.js";
 import { createGatewayMetrics } from "../services/gateway-metrics.js";
+import { createStores } from "../services/store-context.js";
 
 /** Result of {@link checkConfig}. */
 export interface CheckResult {
@@ -85,25 +84,10 @@ function parseWithout(
 
 /** Compiles a loaded configuration as start-up would, collecting its problems. */
 async function compileProblems(config: GatewayConfig, options: { logger?: Logger }): Promise<CheckResult> {
-  const shared = new GatewaySharedRegistry();
   const logger = options.logger ?? silentLogger;
-  // A lazy client never connects unless a command is sent: policies can prepare scripts against it.
-  const redis = config.redis ? openRedis(config.redis, logger, { lazy: true }) : undefined;
+  const { stores, shared } = createStores(config, logger, { connect: false });
   try {
-    const snapshot = await compileGateway(config, {
-      logger,
-      builtinPolicies,
-      metrics: createGatewayMetrics(),
-      stores: {
-        backend: redis ? "redis" : "memory",
-        ...(redis ? { redis } : {}),
-        prefix: config.redis?.prefix ?? "turnpike:",
-        shared,
-        dataDir: config.admin?.dataDir ?? path.resolve(config.baseDir, ".turnpike"),
-        // Validation opens no connection: subscriptions are accepted and never fire.
-        subscribe: () => () => undefined,
-      },
-    });
+    const snapshot = await compileGateway(config, { logger, builtinPolicies, metrics: createGatewayMetrics(), stores });
     await snapshot.close();
     return { problems: [], warnings: [...snapshot.warnings] };
   } catch (err) {
@@ -111,6 +95,5 @@ async function compileProblems(config: GatewayConfig, options: { logger?: Logger
     throw err;
   } finally {
     await shared.close();
-    redis?.disconnect();
   }
 }

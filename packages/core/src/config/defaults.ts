@@ -6,6 +6,8 @@ export const DEFAULTS = {
   host: "0.0.0.0",
   /** The admin API binds loopback unless told otherwise. */
   adminHost: "127.0.0.1",
+  /** Durable local data (admin-managed consumers), relative to the config file's directory. */
+  dataDir: ".turnpike",
   server: {
     /** Node's own default; larger heads get 431. */
     maxHeaderSize: 16384,

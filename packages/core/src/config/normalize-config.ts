@@ -82,7 +82,7 @@ function admin(raw: Raw | undefined, baseDir: string): AdminConfig | undefined {
   if (!raw) return undefined;
   const config: AdminConfig = {
     ...listener(raw, 9876, DEFAULTS.adminHost)!,
-    dataDir: path.resolve(baseDir, raw.dataDir ?? ".turnpike"),
+    dataDir: path.resolve(baseDir, raw.dataDir ?? DEFAULTS.dataDir),
   };
   if (typeof raw.token === "string" && raw.token !== "") config.token = raw.token;
   return config;

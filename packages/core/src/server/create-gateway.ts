@@ -1,33 +1,25 @@
 /**
- * `createGateway`: the library entry point. It owns the listeners and the gateway-lifetime services
- * (Redis connection, upstream pools, shared stores), and holds exactly one current snapshot, which a
- * reload replaces in one assignment.
+ * `createGateway`: the library entry point. It ties together the gateway-lifetime services (the store
+ * context, metrics), the snapshot holder (one current snapshot, swapped by a reload), the request
+ * handler, the listeners and the admin API.
  */
 import express, { type Express } from "express";
-import { readFileSync } from "node:fs";
-import http from "node:http";
-import https from "node:https";
-import type { AddressInfo } from "node:net";
-import path from "node:path";
+import type http from "node:http";
 import { pathToFileURL } from "node:url";
-import tls from "node:tls";
-import type { Redis } from "ioredis";
 import { loadConfig, type LoadConfigOptions } from "../config/load-config.js";
-import type { GatewayConfig, HttpsConfig, ListenerConfig, TlsFiles } from "../config/model.js";
+import type { GatewayConfig } from "../config/model.js";
 import { ConfigError } from "../errors.js";
 import { createLogger, type Logger } from "../logger.js";
 import { compileGateway, type Snapshot } from "../pipeline/compile-gateway.js";
 import type { PolicyDefinition, StoreContext } from "../pipeline/define.js";
 import { resolvePlugin } from "../plugins/load-plugins.js";
 import { builtinPolicies } from "../policies/index.js";
-import { createMessageClasses } from "./express-prototypes.js";
-import { createRequestHandler, type LiveSnapshot, type RequestObserver } from "./handle-request.js";
-import { closeRedis, openRedis } from "../services/redis-connection.js";
-import { answerClientError } from "./send-error.js";
-import { GatewaySharedRegistry } from "../services/shared-registry.js";
-import { RedisSubscriptions } from "../services/redis-subscriptions.js";
 import { createGatewayMetrics, type GatewayMetrics } from "../services/gateway-metrics.js";
-import { compileTrust } from "./trust-proxy.js";
+import { createStores } from "../services/store-context.js";
+import { createMessageClasses } from "./express-prototypes.js";
+import { createRequestHandler, type RequestObserver } from "./handle-request.js";
+import { openListeners, type GatewayListeners } from "./listeners.js";
+import { SnapshotHolder } from "./snapshot-holder.js";
 
 /** Options of {@link createGateway}. */
 export interface CreateGatewayOptions extends LoadConfigOptions {
@@ -83,67 +75,6 @@ export interface Gateway {
   observe(observer: RequestObserver): () => void;
 }
 
-function secureContextOptions(files: TlsFiles): tls.SecureContextOptions {
-  const options: tls.SecureContextOptions = { key: readFileSync(files.key), cert: readFileSync(files.cert) };
-  if (files.ca) options.ca = files.ca.map((f) => readFileSync(f));
-  if (files.passphrase !== undefined) options.passphrase = files.passphrase;
-  return options;
-}
-
-function httpsOptions(config: HttpsConfig): https.ServerOptions {
-  const contexts = Object.entries(config.sni).map(([host, files]) => [host, tls.createSecureContext(secureContextOptions(files))] as const);
-  const options: https.ServerOptions = { ...secureContextOptions(config.tls) };
-  if (contexts.length > 0) {
-    options.SNICallback = (servername, callback) => {
-      const name = servername.toLowerCase();
-      const found = contexts.find(
-        ([host]) =>
-          host === name || (host.startsWith("*.") && name.endsWith(host.slice(1)) && !name.slice(0, -host.length + 1).includes(".")),
-      );
-      callback(null, found?.[1]);
-    };
-  }
-  return options;
-}
-
-function urlOf(protocol: string, address: AddressInfo): string {
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  return `${protocol}://${host}:${address.port}`;
-}
-
-async function listenOn(server: http.Server, listener: ListenerConfig): Promise<AddressInfo> {
-  await new Promise<void>((resolve, reject) => {
-    const onError = (err: Error): void => reject(err);
-    server.once("error", onError);
-    server.listen(listener.port, listener.host, () => {
-      server.off("error", onError);
-      resolve();
-    });
-  });
-  return server.address() as AddressInfo;
-}
-
-async function closeServer(server: http.Server, timeoutMs: number): Promise<void> {
-  if (!server.listening) return;
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  // Keep-alive connections become idle as their last response ends: close each as soon as it does.
-  server.closeIdleConnections();
-  const sweeper = setInterval(() => server.closeIdleConnections(), 25);
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((resolve) => {
-    timer = setTimeout(() => {
-      server.closeAllConnections();
-      resolve();
-    }, timeoutMs);
-    timer.unref();
-  });
-  await Promise.race([closed, timeout]);
-  clearTimeout(timer);
-  clearInterval(sweeper);
-  server.closeAllConnections();
-  await closed;
-}
-
 async function loadAdminModule(config: GatewayConfig): Promise<AdminModule> {
   const file = resolvePlugin("@turnpike/admin", config.baseDir);
   if (!file)
@@ -174,123 +105,58 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
   if (options.baseDir) loadOptions.baseDir = options.baseDir;
   let config = await loadConfig(source, loadOptions);
 
-  const shared = new GatewaySharedRegistry();
-  let redis: Redis | undefined;
-  let subscriptions: RedisSubscriptions | undefined;
-  if (config.redis) {
-    redis = openRedis(config.redis, logger);
-    const client = redis;
-    const subs = new RedisSubscriptions(client, logger);
-    subscriptions = subs;
-    shared.onClose(() => closeRedis(client));
-    shared.onClose(() => subs.close());
-  }
-  const stores: StoreContext = {
-    backend: redis ? "redis" : "memory",
-    ...(redis ? { redis } : {}),
-    prefix: config.redis?.prefix ?? "turnpike:",
-    shared,
-    dataDir: config.admin?.dataDir ?? path.resolve(config.baseDir, ".turnpike"),
-    subscribe(channel, listener) {
-      if (!subscriptions) throw new Error("subscribing to a Redis channel needs redis: in the configuration");
-      return subscriptions.subscribe(channel, listener);
-    },
-  };
+  const { stores, shared } = createStores(config, logger, { connect: true });
   const metrics = createGatewayMetrics();
   const compileServices = { logger, stores, metrics, builtinPolicies: [...builtinPolicies, ...(options.policies ?? [])] };
 
-  const makeLive = (snapshot: Snapshot): LiveSnapshot => ({
-    snapshot,
-    trust: compileTrust(snapshot.config.trustProxy),
-    inFlight: 0,
-    retired: false,
-    onDrained: undefined,
-  });
-  let live: LiveSnapshot;
+  let snapshots: SnapshotHolder;
   try {
-    live = makeLive(await compileGateway(config, compileServices));
+    snapshots = new SnapshotHolder(await compileGateway(config, compileServices));
   } catch (err) {
     await shared.close();
     throw err;
   }
-  for (const warning of live.snapshot.warnings) logger.warn(warning);
+  for (const warning of snapshots.current.snapshot.warnings) logger.warn(warning);
 
   const observers: RequestObserver[] = [];
   let draining = false;
-  const handle = createRequestHandler({ current: () => live, logger, observers, draining: () => draining });
+  const handle = createRequestHandler({ snapshots, logger, observers, draining: () => draining });
 
   const app = express();
   app.disable("x-powered-by");
   app.use((req, res) => handle(req, res));
   const classes = createMessageClasses(app);
 
-  const servers: http.Server[] = [];
+  let listeners: GatewayListeners | undefined;
   let admin: AdminServer | undefined;
   let closing: Promise<void> | undefined;
-
-  const retire = (old: LiveSnapshot): void => {
-    old.retired = true;
-    let done = false;
-    const closeOld = (): void => {
-      if (done) return;
-      done = true;
-      void old.snapshot.close();
-    };
-    if (old.inFlight === 0) return closeOld();
-    old.onDrained = closeOld;
-    setTimeout(closeOld, config.server.shutdownTimeout).unref();
-  };
-
-  const serverOptions = (): http.ServerOptions => ({
-    ...classes,
-    maxHeaderSize: config.server.maxHeaderSize,
-    headersTimeout: config.server.headersTimeout,
-    requestTimeout: config.server.requestTimeout,
-    keepAliveTimeout: config.server.keepAliveTimeout,
-    // The request handler answers a missing Host itself, with the JSON error body Node's own 400 lacks.
-    requireHostHeader: false,
-    // Node checks header/request timeouts every 30 s by default, which would let a slow client hold a
-    // connection that long past its deadline.
-    connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(config.server.headersTimeout / 2))),
-  });
 
   const gateway: Gateway = {
     app,
     get config() {
-      return live.snapshot.config;
+      return snapshots.current.snapshot.config;
     },
     get snapshot() {
-      return live.snapshot;
+      return snapshots.current.snapshot;
     },
     logger,
     stores,
     metrics,
 
     async listen() {
-      if (servers.length > 0) throw new Error("the gateway is already listening");
-      const addresses: GatewayAddresses = {};
-      const requestListener = handle as unknown as http.RequestListener;
-      try {
-        if (config.http) {
-          const server = http.createServer(serverOptions(), requestListener);
-          server.on("clientError", answerClientError);
-          servers.push(server);
-          addresses.http = urlOf("http", await listenOn(server, config.http));
-        }
-        if (config.https) {
-          const server = https.createServer({ ...serverOptions(), ...httpsOptions(config.https) }, requestListener);
-          server.on("clientError", answerClientError);
-          servers.push(server);
-          addresses.https = urlOf("https", await listenOn(server, config.https));
-        }
-        if (config.admin) {
+      if (listeners) throw new Error("the gateway is already listening");
+      const opened = await openListeners(config, handle as unknown as http.RequestListener, classes);
+      listeners = opened;
+      const addresses: GatewayAddresses = { ...opened.addresses };
+      if (config.admin) {
+        try {
           admin = await (await loadAdminModule(config)).startAdmin(gateway);
-          addresses.admin = admin.url;
+        } catch (err) {
+          listeners = undefined;
+          await opened.close(0);
+          throw err;
         }
-      } catch (err) {
-        await Promise.all(servers.map((s) => closeServer(s, 0)));
-        servers.length = 0;
-        throw err;
+        addresses.admin = admin.url;
       }
       return addresses;
     },
@@ -305,22 +171,18 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
       ) {
         logger.warn("listener addresses (http, https, admin) change on restart; the rest of the new configuration is applied");
       }
-      const old = live;
-      live = makeLive(snapshot);
       config = nextConfig;
+      snapshots.swap(snapshot, config.server.shutdownTimeout);
       for (const warning of snapshot.warnings) logger.warn(warning);
-      retire(old);
     },
 
     close() {
       closing ??= (async () => {
         draining = true;
         const timeout = config.server.shutdownTimeout;
-        await Promise.all(servers.map((s) => closeServer(s, timeout)));
+        await listeners?.close(timeout);
         await admin?.close();
-        const last = live;
-        last.retired = true;
-        await last.snapshot.close();
+        await snapshots.close();
         const errors = await shared.close();
         for (const err of errors) logger.warn("while closing: %s", (err as Error)?.message ?? err);
       })();

@@ -8,29 +8,20 @@ import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { GatewayError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import type { CompiledPipeline, Snapshot } from "../pipeline/compile-gateway.js";
 import { runPipeline } from "../pipeline/run-pipeline.js";
 import type { RequestState } from "../request-state.js";
 import { canonicalizeTarget, normalizeHost } from "../routing/canonical-target.js";
 import { sendError } from "./send-error.js";
-import { clientAddress, type TrustFunction } from "./trust-proxy.js";
-
-/** A snapshot as the server holds it, with its in-flight count (it closes once retired and drained). */
-export interface LiveSnapshot {
-  readonly snapshot: Snapshot;
-  readonly trust: TrustFunction;
-  inFlight: number;
-  retired: boolean;
-  /** Called when a retired snapshot's last request ends. */
-  onDrained: (() => void) | undefined;
-}
+import type { SnapshotHolder } from "./snapshot-holder.js";
+import { clientAddress } from "./trust-proxy.js";
 
 /** Called when a response ends (finished or aborted), with the request's state. */
 export type RequestObserver = (req: Request, res: Response, state: RequestState) => void;
 
 /** What the handler needs from the gateway. */
 export interface HandlerContext {
-  current(): LiveSnapshot;
+  /** The current snapshot, read once per request. */
+  readonly snapshots: SnapshotHolder;
   readonly logger: Logger;
   readonly observers: readonly RequestObserver[];
   /** True while the gateway drains for shutdown: responses ask clients to close their connection. */
@@ -53,7 +44,7 @@ export function createRequestHandler(context: HandlerContext): (req: Request, re
   const { logger, observers } = context;
 
   return function handleRequest(req, res) {
-    const live = context.current();
+    const live = context.snapshots.current;
     const { snapshot, trust } = live;
     const peer = req.socket.remoteAddress ?? "";
     const peerTrusted = trust(peer, 0);
@@ -61,10 +52,9 @@ export function createRequestHandler(context: HandlerContext): (req: Request, re
     res.setHeader("x-request-id", requestId);
     if (context.draining()) res.setHeader("connection", "close");
 
-    live.inFlight++;
+    live.requestStarted();
     res.once("close", () => {
-      live.inFlight--;
-      if (live.retired && live.inFlight === 0) live.onDrained?.();
+      live.requestEnded();
       const state = res.locals?.turnpike as RequestState | undefined;
       if (state !== undefined) for (const observe of observers) observe(req, res, state);
     });
@@ -119,8 +109,6 @@ export function createRequestHandler(context: HandlerContext): (req: Request, re
     });
   };
 }
-
-export type { CompiledPipeline };
 
 /** Whether the request head holds more than one Host line (names are compared case-insensitively). */
 function hasRepeatedHost(rawHeaders: string[]): boolean {
