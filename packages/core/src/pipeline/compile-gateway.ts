@@ -198,7 +198,7 @@ export async function compileGateway(config: GatewayConfig, services: CompileSer
     const handle = await policy.create(options, ctx);
     if (typeof handle !== "function")
       throw new ConfigError([{ path: step.path, message: `policy ${policy.name} did not return a middleware function` }]);
-    return { policy: policy.name, condition, handle };
+    return { policy: policy.name, path: step.path, logger: ctx.logger, condition, handle };
   };
 
   const pipelines = new Map<string, CompiledPipeline>();
