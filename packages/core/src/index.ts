@@ -38,6 +38,7 @@ export type {
   GatewayConfig,
   HttpsConfig,
   ListenerConfig,
+  OpenApiSource,
   PipelineConfig,
   PluginReference,
   PolicyEntryConfig,
@@ -81,8 +82,29 @@ export type { Template } from "./expressions/compile-template.js";
 export { parseByteSize } from "./policies/request-size.js";
 export { applyHeaderArgument, chunkToBuffer, endArguments, setLengthOfSingleEnd } from "./http/response-writes.js";
 
+// OpenAPI documents
+export { loadApiDescription, serverBasePath } from "./openapi/load-api-description.js";
+export type { LoadApiDescriptionOptions, LoadedApiDescription } from "./openapi/load-api-description.js";
+export { describeApiEndpoints } from "./openapi/describe-api-endpoints.js";
+export type { DescribedEndpoints } from "./openapi/describe-api-endpoints.js";
+export { describeOperations, followRef, OPERATION_METHODS } from "./openapi/describe-operations.js";
+export type { DocumentProblem } from "./openapi/describe-operations.js";
+export { parsePathTemplate, joinBasePath } from "./openapi/path-template.js";
+export type { PathTemplate, TemplateSegment } from "./openapi/path-template.js";
+export { escapeToken, pointerTokens, toPointer, valueAt } from "./openapi/json-pointer.js";
+export type {
+  ApiDescription,
+  ApiMediaType,
+  ApiOperation,
+  ApiParameter,
+  ApiRequestBody,
+  ApiResponse,
+  ParameterLocation,
+  SecurityRequirement,
+} from "./openapi/api-description.js";
+
 // Requests
-export type { Consumer, RequestState } from "./request-state.js";
+export type { Consumer, OperationState, RequestState } from "./request-state.js";
 export { canonicalizeTarget, normalizeHost } from "./routing/canonical-target.js";
 export type { CanonicalTarget } from "./routing/canonical-target.js";
 export { compileMatcher } from "./routing/compile-matcher.js";

@@ -3,6 +3,7 @@
  */
 import type { Readable } from "node:stream";
 import type { ApiEndpointConfig } from "./config/model.js";
+import type { ApiOperation, SecurityRequirement } from "./openapi/api-description.js";
 
 /** An authenticated caller, set by an auth policy. */
 export interface Consumer {
@@ -20,6 +21,20 @@ export interface Consumer {
   claims?: Readonly<Record<string, unknown>>;
 }
 
+/** The OpenAPI operation a request matched, on endpoints defined by a document. */
+export interface OperationState {
+  /** The operation's `operationId`, when the document gives one. */
+  readonly operationId: string | undefined;
+  /** The path template as the document writes it, e.g. `/pets/{petId}`. */
+  readonly template: string;
+  /** Decoded path parameters, e.g. `{ petId: "42" }`. */
+  readonly params: Readonly<Record<string, string>>;
+  /** The operation's security requirements (any one suffices; `[]` means none). */
+  readonly security: readonly SecurityRequirement[];
+  /** Everything the document says about the operation (parameters, body, responses, pointers). */
+  readonly description: ApiOperation;
+}
+
 /** State of one request as it goes through a pipeline. */
 export interface RequestState {
   /** The request id: sent back as `x-request-id` and forwarded upstream. */
@@ -34,6 +49,8 @@ export interface RequestState {
   readonly route: string | undefined;
   /** `:param` values of the matched path. */
   readonly params: Record<string, string>;
+  /** The OpenAPI operation matched, when the endpoint is defined by a document. */
+  readonly operation: OperationState | undefined;
   /** Client address after the `trustProxy` decision. */
   readonly clientIp: string;
   /** True when `trustProxy` lists the TCP peer (its forwarding headers and request id are believed). */

@@ -41,6 +41,23 @@ const apiEndpointRule = {
       items: { anyOf: [{ type: "string" }, { type: "object", properties: { scope: { type: "string" } }, required: ["scope"] }] },
       description: "Scopes a consumer's credential must all hold (403 otherwise).",
     },
+    openapi: {
+      type: "string",
+      minLength: 1,
+      description:
+        "An OpenAPI 3.0 or 3.1 document (JSON or YAML, relative to this file) defining the endpoint: each of its operations is a route. Replaces `paths`, `pathRegex` and `methods`.",
+    },
+    basePath: {
+      type: "string",
+      pattern: "^/",
+      description:
+        "With `openapi`: the path its operations are served under. Default: the path of the document's first `servers` URL, else `/`.",
+    },
+    allowRemoteRefs: {
+      type: "boolean",
+      description:
+        "With `openapi`: follow `$ref`s to http(s) URLs while loading the document. Default false: only the document and the files its `$ref`s name are read.",
+    },
   },
 };
 

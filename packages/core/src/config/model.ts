@@ -1,3 +1,5 @@
+import type { ApiDescription } from "../openapi/api-description.js";
+
 /**
  * The normalised configuration: the one shape the rest of the code reads. `loadConfig` turns every form
  * the file may use (Express Gateway's singular/plural keys, step lists, short forms) into this.
@@ -86,7 +88,21 @@ export interface ApiEndpointConfig {
   methods?: string[];
   /** Scopes a credential must all hold. */
   scopes: string[];
+  /** An endpoint defined by an OpenAPI document: every operation is one of its routes (`paths` is empty). */
+  openapi?: OpenApiSource;
+  /** The loaded document of an `openapi` endpoint (set when the configuration is compiled). */
+  api?: ApiDescription;
   path: string;
+}
+
+/** Where an apiEndpoint's OpenAPI document is and how to read it. */
+export interface OpenApiSource {
+  /** Absolute path of the document. */
+  file: string;
+  /** The path operations are served under, when given (else the document's first server path, else `/`). */
+  basePath?: string;
+  /** Follow `$ref`s to http(s) URLs. */
+  allowRemoteRefs: boolean;
 }
 
 /** One upstream URL of a serviceEndpoint. */

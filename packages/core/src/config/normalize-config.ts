@@ -175,7 +175,7 @@ function consumers(raw: Raw[] | undefined): ConsumerDeclaration[] {
   });
 }
 
-function apiEndpoints(raw: Raw | undefined, problems: ConfigProblem[]): Record<string, ApiEndpointConfig[]> {
+function apiEndpoints(raw: Raw | undefined, baseDir: string, problems: ConfigProblem[]): Record<string, ApiEndpointConfig[]> {
   const out: Record<string, ApiEndpointConfig[]> = {};
   for (const [name, value] of Object.entries(raw ?? {})) {
     const rules: Raw[] = Array.isArray(value) ? value : [value];
@@ -201,9 +201,22 @@ function apiEndpoints(raw: Raw | undefined, problems: ConfigProblem[]): Record<s
           problems.push({ path: joinPath(at, key), message: `is not a valid regular expression (${(err as Error).message})` });
         }
       }
+      if (rule.openapi !== undefined) {
+        for (const key of ["paths", "path", "pathRegex", "methods"]) {
+          if (rule[key] !== undefined)
+            problems.push({
+              path: joinPath(at, key),
+              message: "cannot be combined with openapi (the document's operations are the routes)",
+            });
+        }
+      } else {
+        for (const key of ["basePath", "allowRemoteRefs"]) {
+          if (rule[key] !== undefined) problems.push({ path: joinPath(at, key), message: "applies only with openapi" });
+        }
+      }
       const endpoint: ApiEndpointConfig = {
         name,
-        paths: rule.pathRegex ? [] : paths.length > 0 ? paths : ["/*"],
+        paths: rule.pathRegex || rule.openapi !== undefined ? [] : paths.length > 0 ? paths : ["/*"],
         scopes: ((rule.scopes ?? []) as (string | { scope: string })[]).map((s) => (typeof s === "string" ? s : s.scope)),
         path: at,
       };
@@ -211,6 +224,10 @@ function apiEndpoints(raw: Raw | undefined, problems: ConfigProblem[]): Record<s
       if (methods) endpoint.methods = methods;
       if (rule.pathRegex !== undefined) endpoint.pathRegex = rule.pathRegex;
       if (rule.hostRegex !== undefined) endpoint.hostRegex = rule.hostRegex;
+      if (rule.openapi !== undefined) {
+        endpoint.openapi = { file: path.resolve(baseDir, rule.openapi), allowRemoteRefs: rule.allowRemoteRefs === true };
+        if (rule.basePath !== undefined) endpoint.openapi.basePath = rule.basePath;
+      }
       return endpoint;
     });
   }
@@ -348,7 +365,7 @@ export function normalizeConfig(raw: Raw, baseDir: string, problems: ConfigProbl
     trustProxy: trustProxy(raw.trustProxy),
     plugins: plugins(raw.plugins),
     consumers: consumers(raw.consumers),
-    apiEndpoints: apiEndpoints(raw.apiEndpoints ?? raw.apiEndpoint, problems),
+    apiEndpoints: apiEndpoints(raw.apiEndpoints ?? raw.apiEndpoint, baseDir, problems),
     serviceEndpoints: serviceEndpoints(raw.serviceEndpoints, problems),
     pipelines: pipelines(pipelinesAt, problems),
     warnings,

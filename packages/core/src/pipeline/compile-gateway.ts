@@ -7,6 +7,7 @@ import type { GatewayConfig, PolicyStepConfig } from "../config/model.js";
 import { joinPath, SchemaValidator } from "../config/schema-validator.js";
 import { ConfigError, type ConfigProblem } from "../errors.js";
 import { compileTemplate } from "../expressions/compile-template.js";
+import { describeApiEndpoints } from "../openapi/describe-api-endpoints.js";
 import type { Logger } from "../logger.js";
 import { FIRST_PARTY_POLICIES, loadPlugin } from "../plugins/load-plugins.js";
 import { compileMatcher, type Matcher, type RouteEntry } from "../routing/compile-matcher.js";
@@ -28,6 +29,8 @@ export interface Snapshot {
   readonly pipelines: ReadonlyMap<string, CompiledPipeline>;
   /** Load-time warnings (ignored options, unset variables). */
   readonly warnings: readonly string[];
+  /** Files besides the configuration file that the snapshot was built from (OpenAPI documents), for watching. */
+  readonly files: readonly string[];
   /** Releases what the snapshot's policies hold (timers, local stores). */
   close(): Promise<void>;
 }
@@ -121,8 +124,11 @@ async function buildRegistry(config: GatewayConfig, services: CompileServices, p
  * @throws ConfigError listing every problem (unknown policies and conditions, invalid options, plugins
  *   that cannot load, broken references), each with its path.
  */
-export async function compileGateway(config: GatewayConfig, services: CompileServices): Promise<Snapshot> {
+export async function compileGateway(loaded: GatewayConfig, services: CompileServices): Promise<Snapshot> {
   const problems: ConfigProblem[] = [];
+  // OpenAPI documents are read here, on every compile, so a reload picks up an edited document.
+  const described = await describeApiEndpoints(loaded, problems);
+  const config: GatewayConfig = { ...loaded, apiEndpoints: described.apiEndpoints };
   const warnings: string[] = [...config.warnings];
   const closers: (() => void | Promise<void>)[] = [];
   const registry = await buildRegistry(config, services, problems);
@@ -254,5 +260,5 @@ export async function compileGateway(config: GatewayConfig, services: CompileSer
     await close();
     throw new ConfigError(problems, config.source);
   }
-  return Object.freeze({ config, matcher: compileMatcher(routes), pipelines, warnings, close });
+  return Object.freeze({ config, matcher: compileMatcher(routes), pipelines, warnings, files: described.files, close });
 }

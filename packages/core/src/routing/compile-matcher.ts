@@ -1,17 +1,26 @@
 /**
- * Compiles every apiEndpoint rule of every pipeline into one matcher, so a request finds its pipeline in
- * one lookup instead of walking a chain of routers.
+ * Compiles every apiEndpoint rule of every pipeline, and every operation of OpenAPI-defined endpoints,
+ * into one matcher, so a request finds its pipeline in one lookup instead of walking a chain of routers.
  *
  * Precedence is the configuration's order: pipelines in order, then each pipeline's apiEndpoints in
- * order, then each endpoint's rules and paths in order; the first rule matching host, path and method
- * wins. Rules are indexed by their first literal path segment, so a lookup only tests the rules that can
- * match plus those starting with a wildcard or parameter.
+ * order, then each endpoint's rules and paths (or operations) in order; the first rule matching host,
+ * path and method wins. An OpenAPI endpoint's operations are ordered literal segments first, so
+ * `/pets/mine` wins over `/pets/{petId}` as the specification says.
  *
- * Path syntax (Express 4's, which Express Gateway configs were written for): `/users` (also matches
- * `/users/`), `/users/*` (anything below `/users/`), `/*` (everything), `/users/:id` and `/users/:id?`.
- * Matching is case-insensitive, like Express's default.
+ * Rules are indexed in a tree of path segments (literal segments by name, whole-segment parameters on
+ * one branch), so a lookup walks the request's segments and tests only the rules on that walk: its cost
+ * depends on the path's depth, not on the number of rules. A rule is indexed down to its last plain
+ * segment; what follows (a wildcard, an optional or partial-segment parameter, a regex) is tested with
+ * the rule's own regex on the candidates the walk found.
+ *
+ * Path syntax of `paths` (Express 4's, which Express Gateway configs were written for): `/users` (also
+ * matches `/users/`), `/users/*` (anything below `/users/`), `/*` (everything), `/users/:id` and
+ * `/users/:id?`. OpenAPI templates: `/pets/{petId}`, `/files/{name}.{ext}`, `/raw/{+path}`. Matching is
+ * case-insensitive, like Express's default.
  */
 import type { ApiEndpointConfig } from "../config/model.js";
+import type { ApiOperation } from "../openapi/api-description.js";
+import { parsePathTemplate } from "../openapi/path-template.js";
 
 /** A rule with what it routes to. */
 export interface RouteEntry<T> {
@@ -23,9 +32,11 @@ export interface RouteEntry<T> {
 export interface RouteMatch<T> {
   readonly endpoint: ApiEndpointConfig;
   readonly target: T;
-  /** The path pattern that matched (undefined for `pathRegex` rules). */
+  /** The path pattern that matched (undefined for `pathRegex` rules); for an operation, its route template. */
   readonly route: string | undefined;
   readonly params: Record<string, string>;
+  /** The OpenAPI operation that matched, for endpoints defined by a document. */
+  readonly operation?: ApiOperation;
 }
 
 /** Finds the route for a request. */
@@ -46,14 +57,32 @@ interface CompiledRoute<T> {
   readonly pattern: string | undefined;
   readonly host: HostTest;
   readonly methods: ReadonlySet<string> | undefined;
-  /** Lower-case literal path (exact rules), compared without a regex. */
-  readonly literal: string | undefined;
+  /** Reached through literal segments only and ends there: the walk itself proved the match. */
+  readonly exactLiteral: boolean;
   readonly regex: RegExp | undefined;
   readonly paramNames: readonly string[];
   readonly matchAll: boolean;
+  readonly operation: ApiOperation | undefined;
 }
 
+/** One node of the segment tree. */
+interface SegmentNode<T> {
+  literal: Map<string, SegmentNode<T>> | undefined;
+  param: SegmentNode<T> | undefined;
+  /** Rules whose indexed segments end here and that match only paths ending here. */
+  exact: CompiledRoute<T>[];
+  /** Rules whose indexed segments end here and that may match longer paths (tested by regex). */
+  prefix: CompiledRoute<T>[];
+}
+
+/** An indexed segment: a literal (lower-case) or a whole-segment parameter. */
+type IndexKey = { literal: string } | "param";
+
 const EMPTY_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
+function newNode<T>(): SegmentNode<T> {
+  return { literal: undefined, param: undefined, exact: [], prefix: [] };
+}
 
 function compileHost(endpoint: ApiEndpointConfig): HostTest {
   if (endpoint.hostRegex !== undefined) {
@@ -101,10 +130,39 @@ export function compilePath(path: string): { literal?: string; regex?: RegExp; p
   return { regex: new RegExp(`^${source.replace(/\/$/, "")}/?$`, "i"), paramNames, matchAll: false };
 }
 
-function firstSegment(path: string): string | undefined {
-  const end = path.indexOf("/", 1);
-  const segment = end === -1 ? path.slice(1) : path.slice(1, end);
-  return segment;
+/**
+ * The indexable head of an Express path: its plain segments (literal, or `:name` filling a whole
+ * segment), and whether the path ends there (`exact`) or goes on with something only its regex decides.
+ */
+function expressIndex(path: string): { keys: IndexKey[]; exact: boolean } {
+  if (path === "/*" || path === "*") return { keys: [], exact: false };
+  const trimmed = path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
+  const texts = trimmed === "/" ? [] : trimmed.slice(1).split("/");
+  const keys: IndexKey[] = [];
+  for (const text of texts) {
+    if (/^:[A-Za-z_][A-Za-z0-9_]*$/.test(text)) keys.push("param");
+    else if (!/[*:]/.test(text)) keys.push({ literal: text.toLowerCase() });
+    else return { keys, exact: false };
+  }
+  return { keys, exact: true };
+}
+
+/** The indexable head of an OpenAPI route template (see {@link expressIndex}). */
+function templateIndex(route: string): { keys: IndexKey[]; exact: boolean; regex: RegExp; names: readonly string[] } {
+  const template = parsePathTemplate(route);
+  // Templates were checked when the document was loaded.
+  if (typeof template === "string") throw new Error(`${route}: ${template}`);
+  const keys: IndexKey[] = [];
+  let exact = true;
+  for (const segment of template.segments) {
+    if (segment.kind === "literal") keys.push({ literal: segment.text.toLowerCase() });
+    else if (segment.kind === "param") keys.push("param");
+    else {
+      exact = false;
+      break;
+    }
+  }
+  return { keys, exact, regex: template.regex, names: template.names };
 }
 
 function decodeParam(value: string): string {
@@ -115,54 +173,91 @@ function decodeParam(value: string): string {
   }
 }
 
+function methodSet(methods: readonly string[] | undefined): ReadonlySet<string> | undefined {
+  if (methods === undefined) return undefined;
+  // As in Express, a GET route also answers HEAD.
+  return new Set(methods.includes("GET") ? [...methods, "HEAD"] : methods);
+}
+
 /** Compiles route entries (in precedence order) into a {@link Matcher}. */
 export function compileMatcher<T>(entries: readonly RouteEntry<T>[]): Matcher<T> {
-  const byFirstSegment = new Map<string, CompiledRoute<T>[]>();
-  const unindexed: CompiledRoute<T>[] = [];
+  const root = newNode<T>();
   let order = 0;
+
+  const insert = (keys: readonly IndexKey[], exact: boolean, route: CompiledRoute<T>): void => {
+    let node = root;
+    for (const key of keys) {
+      if (key === "param") node = node.param ??= newNode();
+      else {
+        node.literal ??= new Map();
+        let next = node.literal.get(key.literal);
+        if (next === undefined) node.literal.set(key.literal, (next = newNode()));
+        node = next;
+      }
+    }
+    (exact ? node.exact : node.prefix).push(route);
+  };
 
   for (const entry of entries) {
     const { endpoint } = entry;
     const host = compileHost(endpoint);
-    // As in Express, a GET route also answers HEAD.
-    const methods = endpoint.methods
-      ? new Set(endpoint.methods.includes("GET") ? [...endpoint.methods, "HEAD"] : endpoint.methods)
-      : undefined;
-    const patterns =
-      endpoint.pathRegex !== undefined
-        ? [{ regex: new RegExp(endpoint.pathRegex), paramNames: [] as string[], matchAll: false, literal: undefined, source: undefined }]
-        : endpoint.paths.map((p) => ({ literal: undefined, regex: undefined, ...compilePath(p), source: p as string | undefined }));
-    for (const pattern of patterns) {
+    if (endpoint.api !== undefined) {
+      for (const operation of endpoint.api.operations) {
+        const index = templateIndex(operation.route);
+        const route: CompiledRoute<T> = {
+          order: order++,
+          entry,
+          pattern: operation.route,
+          host,
+          methods: new Set(operation.methods),
+          exactLiteral: index.exact && index.keys.every((k) => k !== "param"),
+          regex: index.regex,
+          paramNames: index.names,
+          matchAll: false,
+          operation,
+        };
+        insert(index.keys, index.exact, route);
+      }
+      continue;
+    }
+    const methods = methodSet(endpoint.methods);
+    if (endpoint.pathRegex !== undefined) {
       const route: CompiledRoute<T> = {
         order: order++,
         entry,
-        pattern: pattern.source,
+        pattern: undefined,
         host,
         methods,
-        literal: pattern.literal,
-        regex: pattern.regex,
-        paramNames: pattern.paramNames,
-        matchAll: pattern.matchAll,
+        exactLiteral: false,
+        regex: new RegExp(endpoint.pathRegex),
+        paramNames: [],
+        matchAll: false,
+        operation: undefined,
       };
-      // Index by the first segment when it is literal; everything else is tested for every request.
-      const first = pattern.source !== undefined ? firstSegment(pattern.source.toLowerCase()) : undefined;
-      if (first !== undefined && first !== "" && !/[*:]/.test(first)) {
-        const list = byFirstSegment.get(first) ?? [];
-        list.push(route);
-        byFirstSegment.set(first, list);
-      } else {
-        unindexed.push(route);
-      }
+      insert([], false, route);
+      continue;
+    }
+    for (const path of endpoint.paths) {
+      const compiled = compilePath(path);
+      const index = expressIndex(path);
+      const route: CompiledRoute<T> = {
+        order: order++,
+        entry,
+        pattern: path,
+        host,
+        methods,
+        exactLiteral: compiled.literal !== undefined,
+        regex: compiled.regex,
+        paramNames: compiled.paramNames,
+        matchAll: compiled.matchAll,
+        operation: undefined,
+      };
+      insert(index.keys, index.exact, route);
     }
   }
 
-  const test = (route: CompiledRoute<T>, host: string, lowerPath: string, matchPath: string): Record<string, string> | undefined => {
-    if (route.host !== undefined && !route.host(host)) return undefined;
-    if (route.matchAll) return EMPTY_PARAMS;
-    if (route.literal !== undefined) {
-      const path = lowerPath.length > 1 && lowerPath.endsWith("/") ? lowerPath.slice(0, -1) : lowerPath;
-      return path === route.literal ? EMPTY_PARAMS : undefined;
-    }
+  const paramsOf = (route: CompiledRoute<T>, matchPath: string): Record<string, string> | undefined => {
+    if (route.matchAll || route.exactLiteral) return EMPTY_PARAMS;
     const m = route.regex!.exec(matchPath);
     if (!m) return undefined;
     if (route.paramNames.length === 0) return EMPTY_PARAMS;
@@ -177,19 +272,47 @@ export function compileMatcher<T>(entries: readonly RouteEntry<T>[]): Matcher<T>
   return {
     match(host, method, matchPath) {
       const lowerPath = matchPath.toLowerCase();
-      const indexed = byFirstSegment.size > 0 ? byFirstSegment.get(firstSegment(lowerPath) ?? "") : undefined;
-      // Walk both lists in precedence order (each is already sorted).
-      let i = 0;
-      let j = 0;
-      const a = indexed ?? [];
-      const b = unindexed;
-      while (i < a.length || j < b.length) {
-        const route = j >= b.length || (i < a.length && a[i]!.order < b[j]!.order) ? a[i++]! : b[j++]!;
-        if (route.methods !== undefined && !route.methods.has(method)) continue;
-        const params = test(route, host, lowerPath, matchPath);
-        if (params !== undefined) return { endpoint: route.entry.endpoint, target: route.entry.target, route: route.pattern, params };
-      }
-      return undefined;
+      const end = lowerPath.length;
+      let best: CompiledRoute<T> | undefined;
+      let bestParams: Record<string, string> | undefined;
+      const consider = (routes: readonly CompiledRoute<T>[]): void => {
+        for (const route of routes) {
+          // Each list is in precedence order: nothing after a better candidate can win.
+          if (best !== undefined && route.order >= best.order) return;
+          if (route.methods !== undefined && !route.methods.has(method)) continue;
+          if (route.host !== undefined && !route.host(host)) continue;
+          const params = paramsOf(route, matchPath);
+          if (params === undefined) continue;
+          best = route;
+          bestParams = params;
+          return;
+        }
+      };
+      // Depth-first walk; a segment can follow both its literal branch and the parameter branch.
+      const walk = (node: SegmentNode<T>, position: number): void => {
+        if (node.prefix.length > 0) consider(node.prefix);
+        if (position >= end) {
+          if (node.exact.length > 0) consider(node.exact);
+          return;
+        }
+        let next = lowerPath.indexOf("/", position);
+        if (next === -1) next = end;
+        if (node.literal !== undefined) {
+          const child = node.literal.get(lowerPath.slice(position, next));
+          if (child !== undefined) walk(child, next + 1);
+        }
+        if (node.param !== undefined && next > position) walk(node.param, next + 1);
+      };
+      walk(root, 1);
+      if (best === undefined) return undefined;
+      const found: CompiledRoute<T> = best;
+      const match: RouteMatch<T> = {
+        endpoint: found.entry.endpoint,
+        target: found.entry.target,
+        route: found.pattern,
+        params: bestParams!,
+      };
+      return found.operation === undefined ? match : { ...match, operation: found.operation };
     },
   };
 }

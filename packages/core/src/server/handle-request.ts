@@ -93,6 +93,16 @@ export function createRequestHandler(context: HandlerContext): (req: Request, re
           : (req.socket as { encrypted?: boolean }).encrypted
             ? "https"
             : "http",
+      operation:
+        match.operation === undefined
+          ? undefined
+          : {
+              operationId: match.operation.operationId,
+              template: match.operation.template,
+              params: match.params,
+              security: match.operation.security,
+              description: match.operation,
+            },
       startTime: performance.now(),
     };
     if (res.locals === undefined) res.locals = { turnpike: state } as Response["locals"];

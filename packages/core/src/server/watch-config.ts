@@ -37,48 +37,100 @@ async function digest(file: string): Promise<string | undefined> {
 }
 
 /**
- * Reloads `gateway` from `file` whenever the file changes. A change that fails to parse, validate or
+ * Reloads `gateway` from `file` whenever the file, or a file the current snapshot was built from (an
+ * OpenAPI document and the files its `$ref`s name), changes. A change that fails to parse, validate or
  * compile is logged and changes nothing; fixing the file applies it.
  * @returns a function that stops watching.
  */
 export function watchConfig(gateway: Gateway, file: string, options: WatchConfigOptions = {}): () => void {
   const absolute = path.resolve(file);
-  const dir = path.dirname(absolute);
-  const base = path.basename(absolute);
   const debounceMs = options.debounceMs ?? 150;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
-  // Read now, synchronously: a change made right after this call must not be mistaken for the baseline.
-  let lastDigest: string | undefined = digestNow(absolute);
+  let stopped = false;
+  const watchers = new Map<string, FSWatcher>();
+  // Digests of every watched file, read now, synchronously: a change made right after this call must
+  // not be mistaken for the baseline.
+  let digests = new Map<string, string | undefined>();
+  const watchedFiles = (): string[] => [absolute, ...gateway.snapshot.files.filter((f) => f !== absolute)];
 
-  const reload = async (): Promise<void> => {
-    const current = await digest(absolute);
-    if (current === undefined || current === lastDigest) return;
-    try {
-      await gateway.reload(absolute);
-      lastDigest = current;
-      gateway.logger.info("configuration reloaded from %s", absolute);
-      options.onReload?.({ ok: true });
-    } catch (error) {
-      // Remember the broken content too: only a further change is worth another attempt.
-      lastDigest = current;
-      const detail = error instanceof ConfigError ? error.message : (error as Error).message;
-      gateway.logger.error("configuration not reloaded, the previous one keeps serving: %s", detail);
-      options.onReload?.({ ok: false, error });
-    }
-  };
-
-  const watcher: FSWatcher = watch(dir, { persistent: false }, (_event, name) => {
-    if (name !== null && name !== base) return;
+  const schedule = (): void => {
     clearTimeout(timer);
     timer = setTimeout(() => {
       running = running.then(reload, reload);
     }, debounceMs);
-  });
-  watcher.on("error", (err) => gateway.logger.warn("watching %s failed: %s", absolute, err.message));
+  };
+
+  // Directories are watched rather than files, so editors that save by renaming a new file over the old
+  // one are followed.
+  const follow = (files: readonly string[]): void => {
+    const byDir = new Map<string, Set<string>>();
+    for (const f of files) {
+      const names = byDir.get(path.dirname(f)) ?? new Set<string>();
+      names.add(path.basename(f));
+      byDir.set(path.dirname(f), names);
+    }
+    for (const [dir, watcher] of watchers) {
+      if (!byDir.has(dir)) {
+        watcher.close();
+        watchers.delete(dir);
+      }
+    }
+    for (const [dir, names] of byDir) {
+      const existing = watchers.get(dir) as (FSWatcher & { names?: Set<string> }) | undefined;
+      if (existing) {
+        existing.names = names;
+        continue;
+      }
+      let watcher: FSWatcher & { names?: Set<string> };
+      try {
+        watcher = watch(dir, { persistent: false }, (_event, name) => {
+          if (name !== null && !watcher.names?.has(name)) return;
+          schedule();
+        });
+      } catch (err) {
+        gateway.logger.warn("cannot watch %s: %s", dir, (err as Error).message);
+        continue;
+      }
+      watcher.names = names;
+      watcher.on("error", (err) => gateway.logger.warn("watching %s failed: %s", dir, err.message));
+      watchers.set(dir, watcher);
+    }
+  };
+
+  const reload = async (): Promise<void> => {
+    if (stopped) return;
+    const files = watchedFiles();
+    const current = new Map<string, string | undefined>();
+    for (const f of files) current.set(f, await digest(f));
+    // The configuration file itself mid-rename: the next event will see the new file.
+    if (current.get(absolute) === undefined) return;
+    if (files.every((f) => current.get(f) === digests.get(f))) return;
+    try {
+      await gateway.reload(absolute);
+      gateway.logger.info("configuration reloaded from %s", absolute);
+      options.onReload?.({ ok: true });
+    } catch (error) {
+      const detail = error instanceof ConfigError ? error.message : (error as Error).message;
+      gateway.logger.error("configuration not reloaded, the previous one keeps serving: %s", detail);
+      options.onReload?.({ ok: false, error });
+    }
+    // Remember the broken content too: only a further change is worth another attempt. A reload may
+    // have named other documents: follow those from now on.
+    const next = watchedFiles();
+    for (const f of next) if (!current.has(f)) current.set(f, await digest(f));
+    digests = current;
+    if (!stopped) follow(next);
+  };
+
+  const initial = watchedFiles();
+  for (const f of initial) digests.set(f, digestNow(f));
+  follow(initial);
 
   return () => {
+    stopped = true;
     clearTimeout(timer);
-    watcher.close();
+    for (const watcher of watchers.values()) watcher.close();
+    watchers.clear();
   };
 }
