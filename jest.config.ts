@@ -9,7 +9,7 @@ const config: Config = {
   roots: ["<rootDir>/packages", "<rootDir>/examples"],
   testMatch: ["**/test/**/*.test.ts"],
   moduleNameMapper: {
-    "^@turnpike/(core|testing|policy-auth|policy-throttle|policy-cache|admin|cli)$": "<rootDir>/packages/$1/src/index.ts",
+    "^@turnpike/(core|testing|policy-auth|policy-throttle|policy-cache|openapi|admin|cli)$": "<rootDir>/packages/$1/src/index.ts",
     "^(\\.{1,2}/.*)\\.js$": "$1",
   },
   transform: {

@@ -11,6 +11,7 @@
 export const ERROR_CODES = {
   BAD_REQUEST: { status: 400, message: "Bad request" },
   VALIDATION_FAILED: { status: 400, message: "The request body is not valid" },
+  REQUEST_VALIDATION_FAILED: { status: 400, message: "The request does not match the API description" },
   BAD_PATH_ENCODING: { status: 400, message: "The request path contains malformed percent-encoding" },
   BAD_REQUEST_TARGET: { status: 400, message: "The request target is not a valid origin-form or absolute-form URL" },
   UNAUTHORIZED: { status: 401, message: "Missing or invalid credentials" },
@@ -31,6 +32,7 @@ export const ERROR_CODES = {
   INTERNAL_ERROR: { status: 500, message: "Internal error" },
   UPSTREAM_UNAVAILABLE: { status: 502, message: "The upstream service is unavailable" },
   UPSTREAM_BAD_RESPONSE: { status: 502, message: "The upstream service sent an invalid response" },
+  RESPONSE_VALIDATION_FAILED: { status: 502, message: "The upstream service's response does not match the API description" },
   SERVICE_UNAVAILABLE: { status: 503, message: "Service unavailable" },
   CONCURRENCY_LIMITED: { status: 503, message: "Too many requests in flight, please retry" },
   STORE_UNAVAILABLE: { status: 503, message: "A state store the gateway needs is unavailable" },

@@ -19,6 +19,8 @@ export const FIRST_PARTY_POLICIES: Readonly<Record<string, string>> = {
   quota: "@turnpike/policy-throttle",
   "concurrency-limit": "@turnpike/policy-throttle",
   cache: "@turnpike/policy-cache",
+  "openapi-validate": "@turnpike/openapi",
+  mock: "@turnpike/openapi",
 };
 
 function isRelative(name: string): boolean {
