@@ -18,6 +18,7 @@ export type { BasicAuthOptions } from "./policies/basic-auth/basic-auth-schema.j
 export type { KeyAuthOptions } from "./policies/key-auth/key-auth-schema.js";
 export type { JwtAlgorithm, JwtOptions } from "./policies/jwt/jwt-schema.js";
 export { JWT_ALGORITHMS } from "./policies/jwt/jwt-schema.js";
+export { algorithmsForPublicKey } from "./policies/jwt/jwt-keys.js";
 export { credentialCache, CredentialCache, ENTRY_TTL_MS } from "./auth/credential-cache.js";
 export { CREDENTIAL_TYPES, ConsumerStoreError, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, STORE_ERROR_STATUS } from "./store/consumer-store.js";
 export type {
@@ -30,6 +31,12 @@ export type {
   CredentialInput,
   CredentialRecord,
   CredentialType,
+  ConsumerImport,
+  ImportedApp,
+  ImportedCredential,
+  ImportedUser,
+  ImportResult,
+  ImportSkip,
   IssuedCredential,
   Page,
   PageRequest,
@@ -47,4 +54,5 @@ export { createMemoryConsumerStore, createRedisConsumerStore, createSqliteConsum
 export type { ConsumerStoreOptions } from "./store/create-consumer-store.js";
 export { ConsumerDirectory } from "./store/consumer-directory.js";
 export { declaredConsumerId, declaredConsumers } from "./store/declared-consumers.js";
+export { importedBcryptHash } from "./store/secret-hash.js";
 export type { DeclaredConsumers, DeclaredSource } from "./store/declared-consumers.js";

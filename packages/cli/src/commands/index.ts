@@ -5,6 +5,7 @@ import type { Command } from "../command.js";
 import { cacheCommand } from "./cache.js";
 import { credentialsCommand } from "./credentials.js";
 import { initCommand } from "./init.js";
+import { migrateCommand } from "./migrate.js";
 import { scopesCommand } from "./scopes.js";
 import { startCommand } from "./start.js";
 import { usersCommand } from "./users.js";
@@ -18,4 +19,5 @@ export const commands: readonly Command[] = [
   credentialsCommand,
   scopesCommand,
   cacheCommand,
+  migrateCommand,
 ];

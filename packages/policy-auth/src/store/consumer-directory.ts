@@ -23,11 +23,17 @@ import {
   type AppInput,
   type AppRecord,
   type AuthRecord,
+  type ConsumerImport,
   type ConsumerRecord,
   type ConsumerStore,
   type CredentialInput,
   type CredentialRecord,
   type CredentialType,
+  type ImportedApp,
+  type ImportedCredential,
+  type ImportedUser,
+  type ImportResult,
+  type ImportSkip,
   type IssuedCredential,
   type Page,
   type PageRequest,
@@ -41,7 +47,7 @@ import {
 } from "./consumer-store.js";
 import { declaredConsumers, type DeclaredConsumers, type DeclaredSource } from "./declared-consumers.js";
 import type { KvBackend, KvOp } from "./kv-backend.js";
-import { generateKeyId, generateSecret, hashGeneratedSecret, hashPassword } from "./secret-hash.js";
+import { generateKeyId, generateSecret, hashGeneratedSecret, hashPassword, isKnownHash } from "./secret-hash.js";
 
 /** A credential as stored: the record plus its secret's hash. */
 interface StoredCredential extends Omit<CredentialRecord, "declared"> {
@@ -709,6 +715,148 @@ export class ConsumerDirectory implements ConsumerStore {
     });
   }
 
+  // ---- import ------------------------------------------------------------------------------------
+
+  async importConsumers(data: ConsumerImport): Promise<ImportResult> {
+    const imported: string[] = [];
+    const skipped: ImportSkip[] = [];
+    // One entry at a time: a refused entry is reported and the rest still goes in.
+    const attempt = async (what: string, write: () => Promise<"written" | "present">): Promise<void> => {
+      try {
+        if ((await write()) === "written") imported.push(what);
+        else skipped.push({ what, kind: "present", reason: "already stored with the same id" });
+      } catch (err) {
+        if (!(err instanceof ConsumerStoreError) || err.code === "UNAVAILABLE") throw err;
+        skipped.push({ what, kind: err.code === "INVALID" ? "invalid" : "conflict", reason: err.message });
+      }
+    };
+    const known = new Set(await this.read(() => this.backend.smembers("scopes")));
+    const newScopes = [...new Set(data.scopes ?? [])].filter((s) => !known.has(s) && !this.declared.scopes.has(s));
+    for (const scope of newScopes) await attempt(`scope ${scope}`, async () => (await this.createScopes([scope]), "written"));
+    for (const user of data.users ?? []) await attempt(`user ${user.username}`, () => this.importUser(user));
+    for (const app of data.apps ?? []) await attempt(`app ${app.name}`, () => this.importApp(app));
+    for (const cred of data.credentials ?? [])
+      await attempt(`${cred.type} credential ${cred.keyId ?? `of ${cred.consumerId}`}`, () => this.importCredential(cred));
+    return { imported, skipped };
+  }
+
+  private importUser(input: ImportedUser): Promise<"written" | "present"> {
+    const username = checkName("username", input.username);
+    const id = checkName("user id", input.id);
+    const fields = pickUserFields(input);
+    const dates = importDates(input);
+    if (this.declared.userByUsername.has(username))
+      throw new ConsumerStoreError("CONFLICT", `username ${username} is declared in the configuration file`);
+    return this.write(async (version) => {
+      const existing = await this.storedConsumer(id);
+      if (existing) {
+        if (existing.type === "user" && existing.username === username) return { ops: [], result: "present" as const, changes: [] };
+        throw new ConsumerStoreError("CONFLICT", `id ${id} is taken by another consumer`);
+      }
+      if ((await this.backend.get(`u:${username}`)) !== undefined)
+        throw new ConsumerStoreError("CONFLICT", `username already exists: ${username}`);
+      const user: Omit<UserRecord, "declared"> = { type: "user", id, username, ...fields, isActive: input.isActive !== false, ...dates };
+      return {
+        ops: [
+          ["set", `c:${id}`, JSON.stringify(user)],
+          ["set", `u:${username}`, id],
+          ["zadd", "users", version + 1, id],
+        ],
+        result: "written" as const,
+        changes: [{ kind: "consumer", id }],
+      };
+    });
+  }
+
+  private importApp(input: ImportedApp): Promise<"written" | "present"> {
+    const name = checkName("app name", input.name);
+    const id = checkName("app id", input.id);
+    const redirectUri = input.redirectUri === undefined ? undefined : checkName("redirectUri", input.redirectUri);
+    const dates = importDates(input);
+    return this.write(async (version) => {
+      const existing = await this.storedConsumer(id);
+      if (existing) {
+        if (existing.type === "app" && existing.name === name) return { ops: [], result: "present" as const, changes: [] };
+        throw new ConsumerStoreError("CONFLICT", `id ${id} is taken by another consumer`);
+      }
+      const owner = await this.storedConsumer(input.userId);
+      if (owner?.type !== "user") throw new ConsumerStoreError("INVALID", `its user ${input.userId} is not stored`);
+      if ((await this.backend.get(`a:${name}`)) !== undefined) throw new ConsumerStoreError("CONFLICT", `app name already exists: ${name}`);
+      const app: Omit<AppRecord, "declared"> = {
+        type: "app",
+        id,
+        name,
+        userId: owner.id,
+        ...(redirectUri === undefined ? {} : { redirectUri }),
+        isActive: input.isActive !== false,
+        ...dates,
+      };
+      return {
+        ops: [
+          ["set", `c:${id}`, JSON.stringify(app)],
+          ["set", `a:${name}`, id],
+          ["zadd", "apps", version + 1, id],
+          ["sadd", `apps-of:${owner.id}`, id],
+        ],
+        result: "written" as const,
+        changes: [{ kind: "consumer", id }],
+      };
+    });
+  }
+
+  private async importCredential(input: ImportedCredential): Promise<"written" | "present"> {
+    const type = checkType(input.type);
+    const scopes = checkScopeList(input.scopes ?? []);
+    const dates = importDates(input);
+    let secretHash: string;
+    if ("hash" in input.secret) {
+      if (typeof input.secret.hash !== "string" || !isKnownHash(input.secret.hash))
+        throw new ConsumerStoreError("INVALID", "its secret is hashed in a format Turnpike cannot verify");
+      secretHash = input.secret.hash;
+    } else {
+      secretHash = await hashPassword(checkSecret(type === "basic-auth" ? "password" : "keySecret", input.secret.clear));
+    }
+    let id: string;
+    if (type === "basic-auth") {
+      id = checkName("consumerId", input.consumerId);
+    } else {
+      id = checkName("keyId", input.keyId);
+      if (id.includes(":")) throw new ConsumerStoreError("INVALID", "keyId must not contain ':' (it separates the key id from the secret)");
+      if (this.declared.credentialById[type].has(id))
+        throw new ConsumerStoreError("CONFLICT", `${type} keyId ${id} is declared in the configuration file`);
+    }
+    await this.read(() => this.checkScopesExist(scopes));
+    return this.write(async (version) => {
+      const consumer = await this.storedConsumer(input.consumerId);
+      if (!consumer) throw new ConsumerStoreError("INVALID", `its consumer ${input.consumerId} is not stored`);
+      const existing = await this.storedCredential(type, id);
+      if (existing) {
+        // A clear secret is hashed with a new salt on every run: the owner tells an earlier import apart.
+        if (existing.consumerId === consumer.id) return { ops: [], result: "present" as const, changes: [] };
+        throw new ConsumerStoreError("CONFLICT", `${type} credential ${id} already exists`);
+      }
+      const stored: StoredCredential = {
+        type,
+        id,
+        consumerId: consumer.id,
+        ...(type === "basic-auth" ? {} : { keyId: id }),
+        scopes,
+        isActive: input.isActive !== false,
+        ...dates,
+        secretHash,
+      };
+      return {
+        ops: [
+          ["set", credKey(type, id), JSON.stringify(stored)],
+          ["sadd", `creds-of:${consumer.id}`, credMember(type, id)],
+          ["zadd", "creds", version + 1, credMember(type, id)],
+        ],
+        result: "written" as const,
+        changes: [{ kind: "credential", type, id, consumerId: consumer.id }],
+      };
+    });
+  }
+
   // ---- data plane --------------------------------------------------------------------------------
 
   async findAuthRecord(type: CredentialType, login: string): Promise<AuthRecord | undefined> {
@@ -763,6 +911,18 @@ function checkSecret(what: string, value: unknown): string {
   if (typeof value !== "string" || value.length === 0 || value.length > 1024)
     throw new ConsumerStoreError("INVALID", `${what} must be a non-empty string of at most 1024 characters`);
   return value;
+}
+
+/** Creation and change dates of an imported entry: ISO 8601 when given as a date, else now. */
+function importDates(input: { createdAt?: string | undefined; updatedAt?: string | undefined }): { createdAt: string; updatedAt: string } {
+  const now = new Date().toISOString();
+  const iso = (value: string | undefined): string | undefined => {
+    if (value === undefined) return undefined;
+    const time = Date.parse(value);
+    return Number.isNaN(time) ? undefined : new Date(time).toISOString();
+  };
+  const createdAt = iso(input.createdAt) ?? now;
+  return { createdAt, updatedAt: iso(input.updatedAt) ?? createdAt };
 }
 
 function pickUserFields(input: UserInput): UserFields {

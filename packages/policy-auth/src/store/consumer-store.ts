@@ -150,6 +150,65 @@ export interface ScopeRecord {
   readonly declared: boolean;
 }
 
+/** A user to import as it was in another gateway (`turnpike migrate`): its id and dates are kept. */
+export interface ImportedUser extends UserInput {
+  id: string;
+  isActive: boolean;
+  /** ISO 8601; default: now. */
+  createdAt?: string;
+  updatedAt?: string;
+}
+
+/** An app to import, owned by an imported (or existing) user. */
+export interface ImportedApp extends AppInput {
+  id: string;
+  userId: string;
+  isActive: boolean;
+  createdAt?: string;
+  updatedAt?: string;
+}
+
+/**
+ * A credential to import. Its secret is either in clear (it gets the slow hash, like a chosen secret) or
+ * already hashed in a format the store verifies (see `secret-hash.ts`, e.g. an Express Gateway bcrypt
+ * hash made with `importedBcryptHash`): a hash is kept as it is, so the secret keeps working.
+ */
+export interface ImportedCredential {
+  type: CredentialType;
+  /** `key-auth`, `jwt`: the key id (a basic-auth credential's id is its consumer's). */
+  keyId?: string;
+  consumerId: string;
+  scopes: readonly string[];
+  isActive: boolean;
+  secret: { readonly clear: string } | { readonly hash: string };
+  createdAt?: string;
+  updatedAt?: string;
+}
+
+/** What {@link ConsumerStore.importConsumers} takes. Scopes are created first, then users, apps, credentials. */
+export interface ConsumerImport {
+  scopes?: readonly string[];
+  users?: readonly ImportedUser[];
+  apps?: readonly ImportedApp[];
+  credentials?: readonly ImportedCredential[];
+}
+
+/** One entry {@link ConsumerStore.importConsumers} did not write, and why. */
+export interface ImportSkip {
+  /** What it is, e.g. `user alice`, `key-auth credential 4kbY...`. */
+  readonly what: string;
+  /** `present`: the same entry is already stored (an import run twice); `conflict`/`invalid`: refused. */
+  readonly kind: "present" | "conflict" | "invalid";
+  readonly reason: string;
+}
+
+/** What {@link ConsumerStore.importConsumers} did. */
+export interface ImportResult {
+  /** What was written, e.g. `user alice`, `scope read`. */
+  readonly imported: readonly string[];
+  readonly skipped: readonly ImportSkip[];
+}
+
 /** A page request. */
 export interface PageRequest {
   /** Opaque cursor from a previous page's `nextKey`; absent: the first page. */
@@ -314,6 +373,16 @@ export interface ConsumerStore {
   createScopes(names: readonly string[]): Promise<void>;
   /** Removes a scope and takes it off every stored credential. @throws NOT_FOUND, READ_ONLY (declared) */
   removeScope(name: string): Promise<void>;
+
+  // ---- import ------------------------------------------------------------------------------------
+
+  /**
+   * Writes consumers, apps, credentials and scopes taken from another gateway, keeping their ids, status
+   * and dates, and hashed secrets as they are. Each entry is written on its own: one that conflicts with
+   * what is stored (a taken username, key id or app name) or is invalid is skipped and reported; an
+   * entry already stored with the same id is reported `present`, so an import can be run again.
+   */
+  importConsumers(data: ConsumerImport): Promise<ImportResult>;
 
   // ---- data plane --------------------------------------------------------------------------------
 

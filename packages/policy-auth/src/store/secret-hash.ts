@@ -9,12 +9,16 @@
  *   cost without adding safety; the salt keeps equal secrets from having equal hashes.
  * - `declared$<digest>` for credentials declared in the configuration (which holds the clear secret
  *   anyway): a digest keyed with this process's random key, never written anywhere.
+ * - `bcrypt$<bcrypt hash>` for passwords imported from Express Gateway (`turnpike migrate`), which
+ *   stored them as bcrypt hashes (`$2a$10$...`): kept as they are so the passwords keep working. Never
+ *   written for new credentials.
  *
  * The data plane never runs scrypt per request: after a stored secret has been verified once, it keeps
  * a digest of it keyed with the per-process key ({@link processDigest}), and later requests compare one
  * SHA-256 digest with `timingSafeEqual`. Declared secrets are compared with {@link constantTimeEqual}
  * against the configuration's own copy. No comparison stops at the first differing byte.
  */
+import bcrypt from "bcryptjs";
 import { createHmac, hash, randomBytes, scrypt, timingSafeEqual, type BinaryLike, type ScryptOptions } from "node:crypto";
 
 const SCRYPT_N = 16384;
@@ -64,6 +68,28 @@ export function declaredSecretHash(secret: string): string {
   return `declared$${b64(processDigest(secret))}`;
 }
 
+// $2a$/$2b$/$2y$, a two-digit cost, then 53 characters of salt and hash.
+const BCRYPT_HASH = /^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$/;
+/** Highest bcrypt cost accepted: a tampered row must not make one verification take minutes. */
+const MAX_BCRYPT_COST = 14;
+
+/**
+ * The stored verifier of an Express Gateway bcrypt hash (see the module comment).
+ * @returns undefined when `egHash` is not a bcrypt hash Turnpike can verify
+ */
+export function importedBcryptHash(egHash: string): string | undefined {
+  const m = BCRYPT_HASH.exec(egHash);
+  if (!m || Number(m[1]) > MAX_BCRYPT_COST) return undefined;
+  return `bcrypt$${egHash}`;
+}
+
+/** True when `stored` is a verifier {@link verifySecret} understands (what an import may write). */
+export function isKnownHash(stored: string): boolean {
+  const kind = stored.slice(0, stored.indexOf("$"));
+  if (kind === "bcrypt") return importedBcryptHash(stored.slice("bcrypt$".length)) !== undefined;
+  return kind === "scrypt" || kind === "sha256";
+}
+
 /**
  * SHA-256 of the secret keyed with the per-process key: what the data plane compares on every request
  * once a secret has been verified.
@@ -89,14 +115,15 @@ export function constantTimeEqual(a: string, b: string): boolean {
   return diff === 0;
 }
 
-/** True when `stored` names a hash that is cheap to check (no scrypt). */
+/** True when `stored` names a hash that is cheap to check (no scrypt, no bcrypt). */
 export function isFastHash(stored: string): boolean {
-  return !stored.startsWith("scrypt$");
+  return !stored.startsWith("scrypt$") && !stored.startsWith("bcrypt$");
 }
 
 /**
  * Checks `presented` against a stored hash in constant time. Unknown or malformed hashes never match.
- * Costs one scrypt for `scrypt$` hashes: callers cache the outcome (see `credential-cache.ts`).
+ * Costs one scrypt (or bcrypt) for `scrypt$` (`bcrypt$`) hashes: callers cache the outcome (see
+ * `credential-cache.ts`).
  */
 export async function verifySecret(stored: string, presented: string): Promise<boolean> {
   const parts = stored.split("$");
@@ -132,6 +159,11 @@ export async function verifySecret(stored: string, presented: string): Promise<b
     case "declared": {
       if (parts.length !== 2) return false;
       return digestsEqual(processDigest(presented), unb64(parts[1]!));
+    }
+    case "bcrypt": {
+      const egHash = stored.slice("bcrypt$".length);
+      // bcryptjs compares the whole computed hash, not byte by byte up to the first difference.
+      return importedBcryptHash(egHash) !== undefined && bcrypt.compare(presented, egHash);
     }
     default:
       return false;

@@ -37,6 +37,20 @@ function fits(algorithm: JwtAlgorithm, key: KeyObject): boolean {
 }
 
 /**
+ * The asymmetric algorithms a PEM public key (or certificate) can verify, in {@link JWT_ALGORITHMS}
+ * order; undefined when `pem` is not a readable public key. `turnpike migrate` pins these for Express
+ * Gateway files, which accepted every algorithm a key fitted.
+ */
+export function algorithmsForPublicKey(pem: string): JwtAlgorithm[] | undefined {
+  try {
+    const key = createPublicKey(pem);
+    return JWT_ALGORITHMS.filter((a) => fits(a, key));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Reads and checks the key options.
  * @param at the policy's config path, for problems
  * @param baseDir where `secretOrPublicKeyFile` is resolved from
@@ -94,7 +108,7 @@ export function resolveJwtKey(options: JwtOptions, at: string, baseDir: string):
     }
     if (!options.algorithms) {
       // Express Gateway did not ask for this; say exactly what to add so a migrated file is a one-line fix.
-      const usable = JWT_ALGORITHMS.filter((a) => fits(a, key));
+      const usable = algorithmsForPublicKey(material) ?? [];
       problems.push({
         path: `${at}.algorithms`,
         message: `is required with a public key: pin the algorithms your issuer signs with (this ${key.asymmetricKeyType} key can verify ${usable.join(", ")}), e.g. algorithms: [${usable[0]}]`,
