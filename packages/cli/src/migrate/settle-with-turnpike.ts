@@ -51,7 +51,7 @@ export async function settleWithTurnpike(
       const reasons = found.map((p) => `${where(file, nodeAtPath(doc, p.path))} ${p.path}: ${p.message}`).join("; ");
       report.add(
         "refused",
-        where(file, nodeAtPath(doc, `${key}.${name}`)),
+        where(file, pipelineKey(doc, key, name)),
         `pipeline ${name} left out (its routes answer 404 until it is fixed): ${reasons}`,
       );
       removePipeline(doc, key, name);
