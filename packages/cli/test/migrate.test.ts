@@ -109,7 +109,7 @@ describe("turnpike migrate", () => {
   let project: string;
   let data: EgData;
   let out: string;
-  let migrated: { code: number; stdout: string; stderr: string };
+  let migrated: { code: number | null; stdout: string; stderr: string };
   let gateway: GatewayProcess | undefined;
 
   beforeAll(async () => {
