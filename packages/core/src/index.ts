@@ -80,6 +80,10 @@ export { FIRST_PARTY_POLICIES, loadPlugin, resolvePlugin } from "./plugins/load-
 export { compileTemplate } from "./expressions/compile-template.js";
 export type { Template } from "./expressions/compile-template.js";
 export { parseByteSize } from "./policies/request-size.js";
+export { hasRequestBody, readJsonRequestBody, readRequestBody } from "./http/request-body.js";
+export type { JsonBodyLimits, JsonRequestBody } from "./http/request-body.js";
+export { DEFAULT_MAX_BODY_DEPTH, jsonDepthExceeds, maxBodyDepthSchema, parseJsonBody } from "./http/json-body.js";
+export type { JsonBodyResult } from "./http/json-body.js";
 export { applyHeaderArgument, chunkToBuffer, endArguments, setLengthOfSingleEnd } from "./http/response-writes.js";
 
 // OpenAPI documents

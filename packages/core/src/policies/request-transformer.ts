@@ -9,8 +9,9 @@
  */
 import type { Request, Response } from "express";
 import { Readable } from "node:stream";
-import { GatewayError } from "../errors.js";
+import { hasRequestBody, readJsonRequestBody, readRequestBody, type JsonBodyLimits } from "../http/request-body.js";
 import { definePolicy } from "../pipeline/define.js";
+import type { Logger } from "../logger.js";
 import { applyHeaderEdits, REQUEST_HEADERS, reservedRequestHeaderReason } from "./header-edits.js";
 import { payloadTooLarge } from "./request-size.js";
 import {
@@ -20,7 +21,6 @@ import {
   isJsonObject,
   isJsonType,
   isUtf8Charset,
-  parseJson,
   parseMediaType,
   transformerSchema,
   type BodyEdits,
@@ -55,50 +55,11 @@ function applyFormEdits(form: URLSearchParams, edits: BodyEdits, req: Request, r
   }
 }
 
-function readBody(source: Readable, limit: number, res: Response): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const done = (): void => {
-      source.off("data", onData);
-      source.off("end", onEnd);
-      source.off("error", onError);
-      source.off("close", onClose);
-    };
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size > limit) {
-        done();
-        source.pause();
-        reject(payloadTooLarge(res, limit));
-      } else chunks.push(chunk);
-    };
-    const onEnd = (): void => {
-      done();
-      resolve(Buffer.concat(chunks, size));
-    };
-    const onError = (err: unknown): void => {
-      done();
-      reject(err instanceof GatewayError ? err : new GatewayError("BAD_REQUEST", "The request body could not be read", { cause: err }));
-    };
-    const onClose = (): void => onError(new Error("the client closed the connection before the body ended"));
-    source.on("data", onData);
-    source.on("end", onEnd);
-    source.on("error", onError);
-    source.on("close", onClose);
-  });
-}
-
-function hasBody(req: Request): boolean {
-  const length = req.headers["content-length"];
-  return (length !== undefined && length !== "0") || req.headers["transfer-encoding"] !== undefined;
-}
-
 type BodyKind = "json" | "form";
 
 /** Which body transformation applies to this request, or why none does (for the debug log). */
 function bodyKind(req: Request): BodyKind | string {
-  if (!hasBody(req)) return "it has no body";
+  if (!hasRequestBody(req)) return "it has no body";
   const encoding = req.headers["content-encoding"];
   if (encoding !== undefined && encoding.trim().toLowerCase() !== "identity") return `its body is encoded (${encoding})`;
   const media = parseMediaType(req.headers["content-type"]);
@@ -122,7 +83,8 @@ export const requestTransformerPolicy = definePolicy<TransformerOptions>({
   description: "Adds and removes request headers and JSON or form body properties before proxying.",
   schema: transformerSchema("request"),
   create(options, ctx) {
-    const { headers, body, limit } = compileTransformer(options, ctx, reservedRequestHeaderReason);
+    const { headers, body, limit, maxDepth } = compileTransformer(options, ctx, reservedRequestHeaderReason);
+    const limits: JsonBodyLimits = { maxBytes: limit, maxDepth };
     const logger = ctx.logger;
 
     if (body === undefined) {
@@ -140,26 +102,37 @@ export const requestTransformerPolicy = definePolicy<TransformerOptions>({
         return next();
       }
       const declared = req.headers["content-length"];
-      if (declared !== undefined && Number(declared) > limit) return next(payloadTooLarge(res, limit));
-      const state = res.locals.turnpike;
-      readBody(state.requestBody ?? req, limit, res).then((raw) => {
-        if (kind === "form") {
-          const form = new URLSearchParams(raw.toString("utf8"));
-          applyFormEdits(form, body, req, res);
-          replaceBody(req, res, Buffer.from(form.toString()));
-          return next();
-        }
-        const parsed = parseJson(raw);
-        if (parsed instanceof Error) return next(new GatewayError("BAD_REQUEST", "The request body is not valid JSON", { cause: parsed }));
-        if (!isJsonObject(parsed)) {
-          logger.debug("body not transformed: the JSON body is not an object (request %s)", state.requestId);
-          replaceBody(req, res, raw);
-          return next();
-        }
-        applyJsonEdits(parsed, body, req, res);
-        replaceBody(req, res, Buffer.from(JSON.stringify(parsed)));
-        next();
-      }, next);
+      if (declared !== undefined && Number(declared) > limits.maxBytes) return next(payloadTooLarge(res, limits.maxBytes));
+      // Every failure (413, 400, a throw while editing) is a rejection, and every rejection reaches the
+      // error handler: a body that cannot be transformed is answered, never left hanging.
+      transformBody(kind, body, limits, req, res, logger).then(() => next(), next);
     };
   },
 });
+
+/** Reads, edits and replaces the request body. Rejects with the error to answer. */
+async function transformBody(
+  kind: BodyKind,
+  edits: BodyEdits,
+  limits: JsonBodyLimits,
+  req: Request,
+  res: Response,
+  logger: Logger,
+): Promise<void> {
+  const source = res.locals.turnpike.requestBody ?? req;
+  if (kind === "form") {
+    const raw = await readRequestBody(source, limits.maxBytes, res);
+    const form = new URLSearchParams(raw.toString("utf8"));
+    applyFormEdits(form, edits, req, res);
+    replaceBody(req, res, Buffer.from(form.toString()));
+    return;
+  }
+  const { raw, value } = await readJsonRequestBody(source, res, limits);
+  if (!isJsonObject(value)) {
+    logger.debug("body not transformed: the JSON body is not an object (request %s)", res.locals.turnpike.requestId);
+    replaceBody(req, res, raw);
+    return;
+  }
+  applyJsonEdits(value, edits, req, res);
+  replaceBody(req, res, Buffer.from(JSON.stringify(value)));
+}

@@ -9,8 +9,10 @@
  * JSON of at most `maxBodySize` bytes; past the limit what was held is flushed as it came and the rest
  * streams through, untransformed and complete.
  */
-import type { Request, Response } from "express";
+import type { NextFunction, Request, Response } from "express";
 import type { OutgoingHttpHeaders } from "node:http";
+import { parseJsonBody } from "../http/json-body.js";
+import { GatewayError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { definePolicy } from "../pipeline/define.js";
 import { HOP_BY_HOP } from "../proxy/forwarded-headers.js";
@@ -22,10 +24,10 @@ import {
   isJsonObject,
   isJsonType,
   isUtf8Charset,
-  parseJson,
   parseMediaType,
   transformerSchema,
   type BodyEdits,
+  type CompiledTransformer,
   type TransformerOptions,
 } from "./transformer-edits.js";
 
@@ -92,11 +94,13 @@ type Callback = (err?: Error | null) => void;
 function wrapBody(
   req: Request,
   res: Response,
-  headerEdits: HeaderEdits | undefined,
+  next: NextFunction,
+  { headers: headerEdits, limit, maxDepth }: CompiledTransformer,
   bodyEdits: BodyEdits,
-  limit: number,
   logger: Logger,
 ): void {
+  // The headers earlier policies set (CORS, RateLimit, the request id): all an error answer keeps.
+  const ownHeaders = res.getHeaders();
   const originalWriteHead = res.writeHead as (...args: unknown[]) => Response;
   const originalWrite = res.write as (...args: unknown[]) => boolean;
   const originalEnd = res.end as (...args: unknown[]) => Response;
@@ -174,22 +178,46 @@ function wrapBody(
     mode = PASS;
     const raw = Buffer.concat(held, size);
     held = [];
-    let out = raw;
-    const parsed = parseJson(raw);
-    if (isJsonObject(parsed)) {
-      applyJsonEdits(parsed, bodyEdits, req, res);
-      out = Buffer.from(JSON.stringify(parsed));
-      for (const name of REPRESENTATION_HEADERS) res.removeHeader(name);
-    } else {
-      logger.debug(
-        "response body not transformed: %s (request %s)",
-        parsed instanceof Error ? "not valid JSON" : "the JSON body is not an object",
-        res.locals.turnpike?.requestId,
-      );
+    let out: Buffer;
+    try {
+      out = transformedBody(raw);
+    } catch (err) {
+      fail(err);
+      return res;
     }
     res.setHeader("content-length", out.length);
     sendHead();
     return originalEnd.call(res, out, callback);
+  }
+
+  /** The body to send: `raw` with the edits applied, or as it came when it is no JSON object. */
+  function transformedBody(raw: Buffer): Buffer {
+    const parsed = parseJsonBody(raw, maxDepth);
+    if (!parsed.ok && parsed.reason === "too-deep") {
+      throw new GatewayError("UPSTREAM_BAD_RESPONSE", `The upstream's JSON body is nested deeper than ${maxDepth} levels`);
+    }
+    if (!parsed.ok || !isJsonObject(parsed.value)) {
+      logger.debug(
+        "response body not transformed: %s (request %s)",
+        parsed.ok ? "the JSON body is not an object" : "not valid JSON",
+        res.locals.turnpike?.requestId,
+      );
+      return raw;
+    }
+    applyJsonEdits(parsed.value, bodyEdits, req, res);
+    for (const name of REPRESENTATION_HEADERS) res.removeHeader(name);
+    return Buffer.from(JSON.stringify(parsed.value));
+  }
+
+  /**
+   * Answers `err` through the error handler instead of the held response. Nothing of that response was
+   * sent (its head is held), so the error answer carries only the headers set before the upstream's.
+   */
+  function fail(err: unknown): void {
+    delete (res as { headersSent?: boolean }).headersSent;
+    for (const name of res.getHeaderNames()) if (!Object.hasOwn(ownHeaders, name)) res.removeHeader(name);
+    for (const [name, value] of Object.entries(ownHeaders)) if (value !== undefined) res.setHeader(name, value);
+    next(err);
   }
 
   res.writeHead = writeHead as Response["writeHead"];
@@ -206,7 +234,8 @@ export const responseTransformerPolicy = definePolicy<TransformerOptions>({
   description: "Adds and removes response headers and JSON body properties before the response reaches the client.",
   schema: transformerSchema("response"),
   create(options, ctx) {
-    const { headers, body, limit } = compileTransformer(options, ctx, reservedResponseHeaderReason);
+    const compiled = compileTransformer(options, ctx, reservedResponseHeaderReason);
+    const { headers, body } = compiled;
     const logger = ctx.logger;
     if (body === undefined) {
       return function responseHeadersTransformer(req, res, next) {
@@ -215,7 +244,7 @@ export const responseTransformerPolicy = definePolicy<TransformerOptions>({
       };
     }
     return function responseTransformer(req, res, next) {
-      wrapBody(req, res, headers, body, limit, logger);
+      wrapBody(req, res, next, compiled, body, logger);
       next();
     };
   },

@@ -10,6 +10,7 @@ import type { Template } from "../expressions/compile-template.js";
 import type { PolicyContext } from "../pipeline/define.js";
 import { compileEgValue } from "./eg-value.js";
 import { compileHeaderEdits, type HeaderEdits, type ReservedHeaderReason } from "./header-edits.js";
+import { maxBodyDepthSchema } from "../http/json-body.js";
 import { parseByteSize } from "./request-size.js";
 
 /** Additions and removals for headers or a body (Express Gateway's shape). */
@@ -26,6 +27,8 @@ export interface TransformerOptions {
   body?: AddRemove;
   /** Largest body transformed: bytes or a size such as `"1mb"`. */
   maxBodySize: number | string;
+  /** Deepest nesting of a JSON body read for `body` transformations. */
+  maxBodyDepth: number;
 }
 
 function addRemoveSchema(what: "headers" | "body", direction: "request" | "response") {
@@ -75,6 +78,11 @@ export function transformerSchema(direction: "request" | "response") {
             ? 'Largest request body read for `body` transformations: bytes, or a size such as "512kb". A larger body is refused with 413.'
             : 'Largest response body buffered for `body` transformations: bytes, or a size such as "512kb". A larger body streams to the client untransformed.',
       },
+      maxBodyDepth: maxBodyDepthSchema(
+        direction === "request"
+          ? "A deeper request body is refused with 400 before it is parsed."
+          : "A deeper response body is answered with 502 instead: passing it on untransformed would skip the configured removals.",
+      ),
     },
     anyOf: [{ required: ["headers"] }, { required: ["body"] }],
   } as const;
@@ -227,23 +235,9 @@ export function isJsonType(type: string): boolean {
   return type === "application/json" || (type.startsWith("application/") && type.endsWith("+json"));
 }
 
-const UTF8 = new TextDecoder("utf-8", { fatal: true });
-
-/**
- * Parses a JSON body strictly (UTF-8, no replacement characters).
- * @returns the value, or an Error when the body is not JSON.
- */
-export function parseJson(body: Buffer): unknown {
-  try {
-    return JSON.parse(UTF8.decode(body));
-  } catch (err) {
-    return err instanceof Error ? err : new Error(String(err));
-  }
-}
-
 /** True for a JSON object (the one shape properties can be added to and removed from). */
 export function isJsonObject(value: unknown): value is JsonContainer {
-  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Error);
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** True when a media type's charset (if given) is UTF-8, the only one bodies are read in. */
@@ -256,6 +250,8 @@ export interface CompiledTransformer {
   readonly headers: HeaderEdits | undefined;
   readonly body: BodyEdits | undefined;
   readonly limit: number;
+  /** `maxBodyDepth`. */
+  readonly maxDepth: number;
 }
 
 /**
@@ -269,5 +265,5 @@ export function compileTransformer(options: TransformerOptions, ctx: PolicyConte
   const body = options.body && compileBodyEdits(options.body, joinPath(ctx.path, "body"), ctx, problems);
   const limit = compileMaxBodySize(options, ctx, problems);
   if (problems.length > 0) throw new ConfigError(problems);
-  return { headers, body, limit };
+  return { headers, body, limit, maxDepth: options.maxBodyDepth };
 }

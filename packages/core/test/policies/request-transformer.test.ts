@@ -54,7 +54,12 @@ describe("request-transformer", () => {
       policies: [requestTransformerPolicy, testAuth],
       config: {
         http: { port: 0, host: "127.0.0.1" },
-        apiEndpoints: { api: { paths: ["/api/*"] }, small: { paths: ["/small/*"] }, hdr: { paths: ["/hdr/*"] } },
+        apiEndpoints: {
+          api: { paths: ["/api/*"] },
+          small: { paths: ["/small/*"] },
+          hdr: { paths: ["/hdr/*"] },
+          shallow: { paths: ["/shallow/*"] },
+        },
         pipelines: {
           api: {
             apiEndpoints: ["api"],
@@ -67,6 +72,10 @@ describe("request-transformer", () => {
           hdr: {
             apiEndpoints: ["hdr"],
             policies: [{ "request-transformer": { headers: { add: { "x-a": "'1'" } } } }, { proxy: { url: upstream.url } }],
+          },
+          shallow: {
+            apiEndpoints: ["shallow"],
+            policies: [{ "request-transformer": { body: { remove: ["secret"] }, maxBodyDepth: 3 } }, { proxy: { url: upstream.url } }],
           },
         },
       },
@@ -179,6 +188,73 @@ describe("request-transformer", () => {
     const fits = await send(url, { method: "POST", path: "/small/x", headers: { "content-type": "application/json" }, body: "{}" });
     expect(fits.status).toBe(200);
     expect(upstream.requests.at(-1)!.body).toBe('{"a":"b"}');
+  });
+
+  describe("nesting bombs", () => {
+    const json = { "content-type": "application/json" };
+    // 10 KB, 5,000 levels in an object (the shape the policy edits): JSON.stringify of the edited value
+    // overflows the stack.
+    const bomb = '{"a":' + "[".repeat(5000) + "]".repeat(5000) + "}";
+    const arrays = "[".repeat(5000) + "]".repeat(5000);
+    const objects = '{"a":'.repeat(2000) + "1" + "}".repeat(2000);
+
+    it("answers 400 to a deeply nested JSON body, declared or chunked, and forwards nothing", async () => {
+      const before = upstream.requests.length;
+      for (const body of [bomb, arrays, objects]) {
+        const res = await send(url, { method: "POST", path: "/api/bomb", headers: json, body, timeoutMs: 5000 });
+        expect(res.status).toBe(400);
+        expect(JSON.parse(res.body).error).toEqual({
+          status: 400,
+          code: "BAD_REQUEST",
+          message: "The JSON request body is nested deeper than 64 levels",
+        });
+      }
+      const chunked = await sendChunked(url, "/api/bomb", json, [bomb.slice(0, 4000), bomb.slice(4000)]);
+      expect(chunked.status).toBe(400);
+      expect(upstream.requests.length).toBe(before);
+      // The gateway keeps serving.
+      const ok = await send(url, { method: "POST", path: "/api/after", headers: json, body: "{}", timeoutMs: 5000 });
+      expect(ok.status).toBe(200);
+    });
+
+    it("counts levels of objects and arrays against maxBodyDepth, not brackets inside strings", async () => {
+      const fits = await send(url, {
+        method: "POST",
+        path: "/shallow/x",
+        headers: json,
+        body: JSON.stringify({ a: { b: [] }, s: "[[[[{{{{", secret: 1 }),
+        timeoutMs: 5000,
+      });
+      expect(fits.status).toBe(200);
+      expect(JSON.parse(upstream.requests.at(-1)!.body)).toEqual({ a: { b: [] }, s: "[[[[{{{{" });
+      const deeper = await send(url, { method: "POST", path: "/shallow/x", headers: json, body: '{"a":{"b":[{}]}}', timeoutMs: 5000 });
+      expect(deeper.status).toBe(400);
+      expect(JSON.parse(deeper.body).error.message).toBe("The JSON request body is nested deeper than 3 levels");
+    });
+
+    it("transforms a form whose field names nest 5,000 brackets deep (forms are flat: nothing recurses)", async () => {
+      const name = "a" + "[a]".repeat(5000);
+      const res = await send(url, {
+        method: "POST",
+        path: "/api/form-bomb",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: `${encodeURIComponent(name)}=1&password=x`,
+        timeoutMs: 5000,
+      });
+      expect(res.status).toBe(200);
+      const form = new URLSearchParams(upstream.requests.at(-1)!.body);
+      expect(form.get(name)).toBe("1");
+      expect(form.has("password")).toBe(false);
+    });
+
+    it("refuses a maxBodyDepth that would let a body overflow the stack", async () => {
+      expect(await loadProblems({ body: { remove: ["a"] }, maxBodyDepth: 100000 })).toEqual([
+        { path: "pipelines.p.policies[0].request-transformer.maxBodyDepth", message: "must be <= 1000" },
+      ]);
+      expect(await loadProblems({ body: { remove: ["a"] }, maxBodyDepth: 0 })).toEqual([
+        { path: "pipelines.p.policies[0].request-transformer.maxBodyDepth", message: "must be >= 1" },
+      ]);
+    });
   });
 
   it("passes other bodies through byte for byte", async () => {

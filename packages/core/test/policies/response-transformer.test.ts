@@ -12,6 +12,8 @@ const loadProblems = (options: unknown) => stepProblems("response-transformer", 
 const BIG = JSON.stringify({ secret: 1, pad: "x".repeat(4096) });
 const JSON_BODY = JSON.stringify({ id: 1, secret: "s", user: { password: "p", name: "n" } });
 const GZIPPED = gzipSync(JSON_BODY);
+// 10 KB, 5,000 levels in an object: JSON.stringify of the edited value would overflow the stack.
+const BOMB = '{"secret":1,"a":' + "[".repeat(5000) + "]".repeat(5000) + "}";
 
 /** GET returning the raw body bytes. */
 function getRaw(url: string, path: string, method = "GET"): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
@@ -59,6 +61,14 @@ describe("response-transformer", () => {
         case "/api/text":
           res.writeHead(200, { "content-type": "text/plain", "content-length": Buffer.byteLength(JSON_BODY) });
           return res.end(JSON_BODY);
+        case "/deep/bomb":
+          res.writeHead(200, { ...common, "content-type": "application/json", "content-length": Buffer.byteLength(BOMB) });
+          return res.end(BOMB);
+        case "/deep/fits": {
+          const body = JSON.stringify({ secret: 1, a: JSON.parse("[".repeat(63) + "]".repeat(63)) });
+          res.writeHead(200, { "content-type": "application/json" });
+          return res.end(body);
+        }
         case "/api/empty":
           res.writeHead(204, common);
           return res.end();
@@ -80,12 +90,20 @@ describe("response-transformer", () => {
       policies: [responseTransformerPolicy],
       config: {
         http: { port: 0, host: "127.0.0.1" },
-        apiEndpoints: { api: { paths: ["/api/*"] }, hdr: { paths: ["/hdr/*"] } },
+        apiEndpoints: { api: { paths: ["/api/*"] }, hdr: { paths: ["/hdr/*"] }, deep: { paths: ["/deep/*"] } },
         pipelines: {
           api: { apiEndpoints: ["api"], policies: [{ "response-transformer": transform }, { proxy: { url: upstream.url } }] },
           hdr: {
             apiEndpoints: ["hdr"],
             policies: [{ "response-transformer": { headers: transform.headers } }, { proxy: { url: upstream.url } }],
+          },
+          deep: {
+            apiEndpoints: ["deep"],
+            policies: [
+              { cors: { origin: "*" } },
+              { "response-transformer": { body: { remove: ["secret"] } } },
+              { proxy: { url: upstream.url } },
+            ],
           },
         },
       },
@@ -145,6 +163,28 @@ describe("response-transformer", () => {
     expect(res.status).toBe(200);
     expect(res.body).toBe(BIG);
     expect(res.headers["x-gateway"]).toBe("turnpike");
+  });
+
+  it("answers 502 to an upstream JSON body nested deeper than maxBodyDepth, without the upstream's headers", async () => {
+    const res = await send(url, { path: "/deep/bomb", headers: { origin: "https://app.example" }, timeoutMs: 5000 });
+    expect(res.status).toBe(502);
+    expect(JSON.parse(res.body).error).toEqual({
+      status: 502,
+      code: "UPSTREAM_BAD_RESPONSE",
+      message: "The upstream's JSON body is nested deeper than 64 levels",
+    });
+    // Not one byte of the untransformed body, nor a header of it, reaches the client; the headers set
+    // before the upstream answered (CORS, the request id) are kept.
+    expect(res.body).not.toContain("secret");
+    expect(res.headers.etag).toBeUndefined();
+    expect(res.headers["x-internal"]).toBeUndefined();
+    expect(res.headers["access-control-allow-origin"]).toBe("*");
+    expect(res.headers["x-request-id"]).toBeDefined();
+    expect(res.headers["content-length"]).toBe(String(Buffer.byteLength(res.body)));
+    // 64 levels (the default limit) are transformed as usual.
+    const fits = await send(url, { path: "/deep/fits", timeoutMs: 5000 });
+    expect(fits.status).toBe(200);
+    expect(JSON.parse(fits.body)).toEqual({ a: JSON.parse("[".repeat(63) + "]".repeat(63)) });
   });
 
   it("changes headers only when body is not configured", async () => {

@@ -11,10 +11,13 @@ export interface RawResponse {
   body: string;
 }
 
-/** Sends a request with exactly these headers (no agent, no added headers but Host if absent). */
+/**
+ * Sends a request with exactly these headers (no agent, no added headers but Host if absent).
+ * With `timeoutMs`, rejects (and drops the connection) when no complete answer came by then.
+ */
 export function send(
   url: string,
-  options: { method?: string; path: string; headers?: Record<string, string | string[]>; body?: string | Buffer },
+  options: { method?: string; path: string; headers?: Record<string, string | string[]>; body?: string | Buffer; timeoutMs?: number },
 ): Promise<RawResponse> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
@@ -38,6 +41,12 @@ export function send(
       },
     );
     req.on("error", reject);
+    if (options.timeoutMs !== undefined) {
+      const timer = setTimeout(() => req.destroy(new Error(`no answer within ${options.timeoutMs} ms`)), options.timeoutMs);
+      // The response's end (or an error) settles the promise: the deadline is no longer needed.
+      req.on("response", (res) => res.on("end", () => clearTimeout(timer)));
+      req.on("error", () => clearTimeout(timer));
+    }
     req.end(options.body);
   });
 }
