@@ -4,6 +4,7 @@
  * Every property has a description: `docs/configuration.md` is generated from this schema.
  */
 import type { JsonSchema } from "../pipeline/define.js";
+import { serviceProxyOptionsSchema } from "../proxy/proxy-schema.js";
 import { DEFAULTS } from "./defaults.js";
 
 const port = { type: "integer", minimum: 0, maximum: 65535, description: "TCP port; 0 picks a free one." };
@@ -222,7 +223,7 @@ export const gatewayConfigSchema: JsonSchema = {
             },
             description: "Several instances to balance across: URLs, or `{url, weight}`.",
           },
-          proxyOptions: { type: "object", description: "Proxy options for every proxy to this endpoint (override the policy's)." },
+          proxyOptions: serviceProxyOptionsSchema,
         },
       },
     },

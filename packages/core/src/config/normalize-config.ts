@@ -7,7 +7,8 @@
 import path from "node:path";
 import type { ConfigProblem } from "../errors.js";
 import { DEFAULTS } from "./defaults.js";
-import { joinPath } from "./schema-validator.js";
+import { serviceProxyOptionsSchema } from "../proxy/proxy-schema.js";
+import { deprecatedOptionWarnings, joinPath } from "./schema-validator.js";
 import type {
   AdminConfig,
   ApiEndpointConfig,
@@ -234,7 +235,7 @@ function apiEndpoints(raw: Raw | undefined, baseDir: string, problems: ConfigPro
   return out;
 }
 
-function serviceEndpoints(raw: Raw | undefined, problems: ConfigProblem[]): Record<string, ServiceEndpointConfig> {
+function serviceEndpoints(raw: Raw | undefined, problems: ConfigProblem[], warnings: string[]): Record<string, ServiceEndpointConfig> {
   const out: Record<string, ServiceEndpointConfig> = {};
   for (const [name, value] of Object.entries(raw ?? {})) {
     const at = joinPath("serviceEndpoints", name);
@@ -271,7 +272,9 @@ function serviceEndpoints(raw: Raw | undefined, problems: ConfigProblem[]): Reco
       }
       targets.push({ url: entry.url, weight: entry.weight ?? 1 });
     }
-    out[name] = { name, targets, proxyOptions: value.proxyOptions ?? {}, path: at };
+    const proxyOptions: Record<string, unknown> = value.proxyOptions ?? {};
+    warnings.push(...deprecatedOptionWarnings(serviceProxyOptionsSchema, proxyOptions, joinPath(at, "proxyOptions")));
+    out[name] = { name, targets, proxyOptions, path: at };
   }
   return out;
 }
@@ -366,7 +369,7 @@ export function normalizeConfig(raw: Raw, baseDir: string, problems: ConfigProbl
     plugins: plugins(raw.plugins),
     consumers: consumers(raw.consumers),
     apiEndpoints: apiEndpoints(raw.apiEndpoints ?? raw.apiEndpoint, baseDir, problems),
-    serviceEndpoints: serviceEndpoints(raw.serviceEndpoints, problems),
+    serviceEndpoints: serviceEndpoints(raw.serviceEndpoints, problems, warnings),
     pipelines: pipelines(pipelinesAt, problems),
     warnings,
   };

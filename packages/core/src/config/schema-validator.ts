@@ -86,3 +86,20 @@ function closeObjectSchema(schema: JsonSchema): JsonSchema {
   }
   return schema;
 }
+
+/**
+ * Warnings for the options in `options` that `schema` marks `deprecated: true` (Express Gateway options
+ * Turnpike accepts and ignores), each at its path under `base`.
+ */
+export function deprecatedOptionWarnings(schema: JsonSchema, options: Record<string, unknown>, base: string): string[] {
+  const properties = (schema.properties ?? {}) as Record<string, { deprecated?: boolean; description?: string }>;
+  const warnings: string[] = [];
+  for (const key of Object.keys(options)) {
+    const property = properties[key];
+    if (property?.deprecated)
+      warnings.push(
+        `${joinPath(base, key)}: accepted for Express Gateway compatibility and ignored (${property.description ?? "no effect in Turnpike"})`,
+      );
+  }
+  return warnings;
+}

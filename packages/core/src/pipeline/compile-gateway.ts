@@ -4,7 +4,7 @@
  * compiled, middleware built, and one matcher over every pipeline's apiEndpoints.
  */
 import type { GatewayConfig, PolicyStepConfig } from "../config/model.js";
-import { joinPath, SchemaValidator } from "../config/schema-validator.js";
+import { deprecatedOptionWarnings, joinPath, SchemaValidator } from "../config/schema-validator.js";
 import { ConfigError, type ConfigProblem } from "../errors.js";
 import { compileTemplate } from "../expressions/compile-template.js";
 import { describeApiEndpoints } from "../openapi/describe-api-endpoints.js";
@@ -181,13 +181,7 @@ export async function compileGateway(loaded: GatewayConfig, services: CompileSer
     stepProblems.push(...validator.validate(policy.schema, options, step.path));
     if (stepProblems.length > 0) throw new ConfigError(stepProblems);
 
-    const properties = (policy.schema.properties ?? {}) as Record<string, { deprecated?: boolean; description?: string }>;
-    for (const key of Object.keys(step.action)) {
-      if (properties[key]?.deprecated)
-        warnings.push(
-          `${joinPath(step.path, key)}: accepted for Express Gateway compatibility and ignored (${properties[key]?.description ?? "no effect in Turnpike"})`,
-        );
-    }
+    warnings.push(...deprecatedOptionWarnings(policy.schema, step.action, step.path));
     const ctx: PolicyContext = {
       name: policy.name,
       path: step.path,

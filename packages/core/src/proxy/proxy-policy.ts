@@ -3,123 +3,15 @@
  * across its instances over keep-alive connection pools.
  */
 import type { Request } from "express";
-import { DEFAULTS } from "../config/defaults.js";
 import { joinPath } from "../config/schema-validator.js";
 import { ConfigError, type ConfigProblem } from "../errors.js";
 import { definePolicy } from "../pipeline/define.js";
-import { createBalancer, type BalancingStrategy } from "./balancer.js";
+import { createBalancer } from "./balancer.js";
 import { buildUpstreamHeaders } from "./forwarded-headers.js";
+import { proxySchema, type ProxyOptions } from "./proxy-schema.js";
 import { forward } from "./undici-forwarder.js";
 import { upstreamPools } from "./upstream-pools.js";
 import type { Pool } from "undici";
-
-/** Options of the `proxy` policy. */
-export interface ProxyOptions {
-  serviceEndpoint?: string;
-  url?: string;
-  urls?: (string | { url: string; weight?: number })[];
-  strategy: BalancingStrategy;
-  changeOrigin: boolean;
-  stripPath: boolean;
-  prependPath: boolean;
-  ignorePath: boolean;
-  xfwd: boolean;
-  proxyTimeout: number;
-  connectTimeout: number;
-  bodyTimeout: number;
-  keepAliveTimeout: number;
-  secure: boolean;
-  auth?: string;
-}
-
-const ignored = (description: string) => ({ deprecated: true, description });
-
-/** JSON Schema of the proxy policy's options. */
-export const proxySchema = {
-  type: "object",
-  properties: {
-    serviceEndpoint: { type: "string", minLength: 1, description: "Name of the serviceEndpoint to forward to." },
-    url: { type: "string", description: "Upstream URL, instead of a serviceEndpoint." },
-    urls: {
-      type: "array",
-      minItems: 1,
-      items: {
-        anyOf: [
-          { type: "string" },
-          {
-            type: "object",
-            additionalProperties: false,
-            properties: { url: { type: "string" }, weight: { type: "integer", minimum: 1 } },
-            required: ["url"],
-          },
-        ],
-      },
-      description: "Upstream URLs (or `{url, weight}`) to balance across, instead of a serviceEndpoint.",
-    },
-    strategy: {
-      type: "string",
-      enum: ["round-robin", "least-connections"],
-      default: "round-robin",
-      description: "How to balance across several URLs: `round-robin` (weighted when weights are given) or `least-connections`.",
-    },
-    changeOrigin: { type: "boolean", default: true, description: "Send the upstream's host as `Host` (else the client's)." },
-    stripPath: {
-      type: "boolean",
-      default: false,
-      description: "Remove the matched apiEndpoint path prefix (up to its first wildcard or parameter) before forwarding.",
-    },
-    prependPath: { type: "boolean", default: true, description: "Prefix the request path with the upstream URL's path." },
-    ignorePath: {
-      type: "boolean",
-      default: false,
-      description: "Forward to the upstream URL's path only, ignoring the request's path and query.",
-    },
-    xfwd: {
-      type: "boolean",
-      default: true,
-      description:
-        "Append the client to `X-Forwarded-For` and set `X-Forwarded-Proto`/`-Host`. With false, no forwarding headers are sent.",
-    },
-    proxyTimeout: {
-      type: "integer",
-      minimum: 1,
-      default: DEFAULTS.proxy.proxyTimeout,
-      description: "Time (ms) the upstream has to send its response headers after receiving the request; then 504.",
-    },
-    connectTimeout: {
-      type: "integer",
-      minimum: 1,
-      default: DEFAULTS.proxy.connectTimeout,
-      description: "Time (ms) allowed to connect to the upstream; then 504.",
-    },
-    bodyTimeout: {
-      type: "integer",
-      minimum: 0,
-      default: DEFAULTS.proxy.bodyTimeout,
-      description: "Longest pause (ms) in the upstream's response body; then the response is aborted. 0 disables.",
-    },
-    keepAliveTimeout: {
-      type: "integer",
-      minimum: 1,
-      default: DEFAULTS.proxy.keepAliveTimeout,
-      description: "How long (ms) idle upstream connections are kept for reuse.",
-    },
-    secure: { type: "boolean", default: true, description: "Verify the TLS certificate of https upstreams." },
-    auth: {
-      type: "string",
-      pattern: "^[^:]*:.*$",
-      description: "`user:password` sent to the upstream as Basic authorization (replacing the client's).",
-    },
-    autoRewrite: ignored("Express Gateway's redirect rewriting; Location headers are relayed unchanged"),
-    followRedirects: ignored("redirects are always relayed to the client"),
-    hostRewrite: ignored("Express Gateway's redirect rewriting; Location headers are relayed unchanged"),
-    protocolRewrite: ignored("Express Gateway's redirect rewriting; Location headers are relayed unchanged"),
-    preserveHeaderKeyCase: ignored("response header names are relayed as the upstream sent them"),
-    proxyUrl: ignored("intermediate HTTP proxies are not supported"),
-    toProxy: ignored("intermediate HTTP proxies are not supported"),
-    proxyOptions: ignored("put the options on the policy itself"),
-  },
-} as const;
 
 interface Target {
   origin: string;
@@ -175,7 +67,8 @@ export const proxyPolicy = definePolicy<ProxyOptions>({
         ]);
       }
       targets = endpoint.targets.map((t) => ({ ...t, path: endpoint.path }));
-      // Express Gateway: options on the serviceEndpoint override the policy's.
+      // Express Gateway: options on the serviceEndpoint override the policy's. They were checked at load
+      // against serviceProxyOptionsSchema (the proxy's own option schemas), so the merge is valid options.
       options = { ...policyOptions, ...(endpoint.proxyOptions as Partial<ProxyOptions>) };
     } else {
       const list = policyOptions.url !== undefined ? [policyOptions.url] : policyOptions.urls!;
