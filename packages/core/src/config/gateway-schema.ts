@@ -4,7 +4,7 @@
  * Every property has a description: `docs/configuration.md` is generated from this schema.
  */
 import type { JsonSchema } from "../pipeline/define.js";
-import { serviceProxyOptionsSchema } from "../proxy/proxy-schema.js";
+import { serviceProxyOptionsSchema, upstreamListSchema } from "../proxy/proxy-schema.js";
 import { DEFAULTS } from "./defaults.js";
 
 const port = { type: "integer", minimum: 0, maximum: 65535, description: "TCP port; 0 picks a free one." };
@@ -207,22 +207,7 @@ export const gatewayConfigSchema: JsonSchema = {
         additionalProperties: false,
         properties: {
           url: { type: "string", description: "The upstream's base URL." },
-          urls: {
-            type: "array",
-            minItems: 1,
-            items: {
-              anyOf: [
-                { type: "string" },
-                {
-                  type: "object",
-                  additionalProperties: false,
-                  properties: { url: { type: "string" }, weight: { type: "integer", minimum: 1 } },
-                  required: ["url"],
-                },
-              ],
-            },
-            description: "Several instances to balance across: URLs, or `{url, weight}`.",
-          },
+          urls: { ...upstreamListSchema, description: "Several instances to balance across: URLs, or `{url, weight}`." },
           proxyOptions: serviceProxyOptionsSchema,
         },
       },

@@ -27,6 +27,23 @@ export interface ProxyOptions {
 
 const ignored = (description: string) => ({ deprecated: true, description });
 
+/** JSON Schema of a list of upstreams to balance across (the policy's and a serviceEndpoint's `urls`). */
+export const upstreamListSchema = {
+  type: "array",
+  minItems: 1,
+  items: {
+    anyOf: [
+      { type: "string" },
+      {
+        type: "object",
+        additionalProperties: false,
+        properties: { url: { type: "string" }, weight: { type: "integer", minimum: 1 } },
+        required: ["url"],
+      },
+    ],
+  },
+} as const;
+
 /** JSON Schema of the proxy policy's options. */
 export const proxySchema = {
   type: "object",
@@ -34,19 +51,7 @@ export const proxySchema = {
     serviceEndpoint: { type: "string", minLength: 1, description: "Name of the serviceEndpoint to forward to." },
     url: { type: "string", description: "Upstream URL, instead of a serviceEndpoint." },
     urls: {
-      type: "array",
-      minItems: 1,
-      items: {
-        anyOf: [
-          { type: "string" },
-          {
-            type: "object",
-            additionalProperties: false,
-            properties: { url: { type: "string" }, weight: { type: "integer", minimum: 1 } },
-            required: ["url"],
-          },
-        ],
-      },
+      ...upstreamListSchema,
       description: "Upstream URLs (or `{url, weight}`) to balance across, instead of a serviceEndpoint.",
     },
     strategy: {
