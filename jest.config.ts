@@ -7,7 +7,8 @@ const config: Config = {
   testEnvironment: "node",
   extensionsToTreatAsEsm: [".ts"],
   roots: ["<rootDir>/packages", "<rootDir>/examples"],
-  testMatch: ["**/test/**/*.test.ts"],
+  // A policy's tests sit beside it (src/policies/<name>/<name>.test.ts); other suites live in test/.
+  testMatch: ["**/test/**/*.test.ts", "**/src/**/*.test.ts"],
   moduleNameMapper: {
     "^@turnpike/(core|testing|policy-auth|policy-throttle|policy-cache|openapi|admin|cli)$": "<rootDir>/packages/$1/src/index.ts",
     "^(\\.{1,2}/.*)\\.js$": "$1",

@@ -79,7 +79,7 @@ export { builtinPolicies } from "./policies/index.js";
 export { FIRST_PARTY_POLICIES, loadPlugin, resolvePlugin } from "./plugins/load-plugins.js";
 export { compileTemplate } from "./expressions/compile-template.js";
 export type { Template } from "./expressions/compile-template.js";
-export { parseByteSize } from "./policies/request-size.js";
+export { parseByteSize, payloadTooLarge } from "./http/body-size.js";
 export { hasRequestBody, readJsonRequestBody, readRequestBody } from "./http/request-body.js";
 export type { JsonBodyLimits, JsonRequestBody } from "./http/request-body.js";
 export { DEFAULT_MAX_BODY_DEPTH, jsonDepthExceeds, maxBodyDepthSchema, parseJsonBody } from "./http/json-body.js";

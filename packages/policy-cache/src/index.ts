@@ -14,12 +14,12 @@
  * ```
  */
 import { definePlugin } from "@turnpike/core";
-import { cachePolicy } from "./cache-policy.js";
+import { cachePolicy } from "./policies/cache/cache.js";
 
-export { cachePolicy, createCachePolicy } from "./cache-policy.js";
-export type { CachePolicyDependencies } from "./cache-policy.js";
-export { cacheSchema, DEFAULT_BYPASS_HEADERS, DEFAULT_STATUSES } from "./options.js";
-export type { CacheOptions } from "./options.js";
+export { cachePolicy, createCachePolicy } from "./policies/cache/cache.js";
+export type { CachePolicyDependencies } from "./policies/cache/cache.js";
+export { cacheSchema, DEFAULT_BYPASS_HEADERS, DEFAULT_STATUSES } from "./policies/cache/cache-options.js";
+export type { CacheOptions } from "./policies/cache/cache-options.js";
 export type { Clock } from "./clock.js";
 export { parseSelector } from "./admin/purge-selector.js";
 export type { PurgeSelector } from "./admin/purge-selector.js";

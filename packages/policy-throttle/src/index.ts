@@ -13,21 +13,21 @@
  * ```
  */
 import { definePlugin } from "@turnpike/core";
-import { concurrencyLimitPolicy } from "./concurrency-limit/concurrency-limit-policy.js";
-import { quotaPolicy } from "./quota/quota-policy.js";
-import { rateLimitPolicy } from "./rate-limit/rate-limit-policy.js";
+import { concurrencyLimitPolicy } from "./policies/concurrency-limit/concurrency-limit.js";
+import { quotaPolicy } from "./policies/quota/quota.js";
+import { rateLimitPolicy } from "./policies/rate-limit/rate-limit.js";
 
-export { rateLimitPolicy } from "./rate-limit/rate-limit-policy.js";
-export { rateLimitSchema } from "./rate-limit/rate-limit-schema.js";
-export type { RateLimitOptions } from "./rate-limit/rate-limit-schema.js";
-export { quotaPolicy } from "./quota/quota-policy.js";
-export { quotaSchema } from "./quota/quota-schema.js";
-export type { QuotaOptions } from "./quota/quota-schema.js";
-export { periodAt } from "./quota/quota-periods.js";
-export type { PeriodBounds, QuotaPeriod } from "./quota/quota-periods.js";
-export { concurrencyLimitPolicy } from "./concurrency-limit/concurrency-limit-policy.js";
-export { concurrencyLimitSchema } from "./concurrency-limit/concurrency-limit-schema.js";
-export type { ConcurrencyLimitOptions } from "./concurrency-limit/concurrency-limit-schema.js";
+export { rateLimitPolicy } from "./policies/rate-limit/rate-limit.js";
+export { rateLimitSchema } from "./policies/rate-limit/rate-limit-schema.js";
+export type { RateLimitOptions } from "./policies/rate-limit/rate-limit-schema.js";
+export { quotaPolicy } from "./policies/quota/quota.js";
+export { quotaSchema } from "./policies/quota/quota-schema.js";
+export type { QuotaOptions } from "./policies/quota/quota-schema.js";
+export { periodAt } from "./policies/quota/quota-periods.js";
+export type { PeriodBounds, QuotaPeriod } from "./policies/quota/quota-periods.js";
+export { concurrencyLimitPolicy } from "./policies/concurrency-limit/concurrency-limit.js";
+export { concurrencyLimitSchema } from "./policies/concurrency-limit/concurrency-limit-schema.js";
+export type { ConcurrencyLimitOptions } from "./policies/concurrency-limit/concurrency-limit-schema.js";
 export { createClientKey, DEFAULT_IPV6_SUBNET } from "./keys/client-key.js";
 export type { Ipv6Subnet } from "./keys/client-key.js";
 export { compileKey, compileTemplateKey } from "./keys/compile-key.js";

@@ -7,7 +7,7 @@
 import type { Request, Response } from "express";
 import type { Readable } from "node:stream";
 import { GatewayError } from "../errors.js";
-import { payloadTooLarge } from "../policies/request-size.js";
+import { payloadTooLarge } from "./body-size.js";
 import { parseJsonBody } from "./json-body.js";
 
 /** True when the request announces a body (a non-zero Content-Length, or Transfer-Encoding). */

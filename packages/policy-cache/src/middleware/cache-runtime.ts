@@ -2,7 +2,7 @@
  * Everything one `cache` policy instance works with, compiled once when the configuration loads.
  */
 import type { Clock } from "../clock.js";
-import type { CompiledCacheOptions } from "../options.js";
+import type { CompiledCacheOptions } from "../policies/cache/cache-options.js";
 import type { CacheRegistry } from "../runtime/cache-registry.js";
 import type { CacheCounters } from "../runtime/counters.js";
 import type { CacheStore } from "../stores/cache-store.js";

@@ -1,0 +1,86 @@
+/**
+ * The `cache` policy: a shared HTTP cache (RFC 9111) in front of the upstream, in memory or in Redis.
+ * Put it after the authentication policies and before `proxy`.
+ */
+import { definePolicy, registerAdminRoute, type PolicyContext, type PolicyDefinition } from "@turnpike/core";
+import { purgeRoute } from "../../admin/purge-route.js";
+import { systemClock, type Clock } from "../../clock.js";
+import { createCacheMiddleware } from "../../middleware/cache-middleware.js";
+import { cacheSchema, compileOptions, type CacheOptions } from "./cache-options.js";
+import { cacheRegistry } from "../../runtime/cache-registry.js";
+import { CacheCounters } from "../../runtime/counters.js";
+import type { CacheStore } from "../../stores/cache-store.js";
+import { MemoryStore } from "../../stores/memory-store.js";
+import { RedisStore } from "../../stores/redis-store.js";
+
+/** Policies that authenticate: a hit answered before them would skip authentication. */
+const AUTH_POLICIES = new Set(["key-auth", "basic-auth", "jwt", "oauth2"]);
+
+/** What {@link createCachePolicy} can be given (tests drive the clock). */
+export interface CachePolicyDependencies {
+  /** Time source for freshness, ages and retention. Default: `Date.now`. */
+  clock?: Clock;
+}
+
+function warnIfBeforeAuth(ctx: PolicyContext): void {
+  const pipeline = ctx.config.pipelines.find((p) => p.name === ctx.pipeline);
+  if (!pipeline) return;
+  const own = pipeline.policies.findIndex((entry) => ctx.path === entry.path || ctx.path.startsWith(`${entry.path}.`));
+  if (own === -1) return;
+  const later = pipeline.policies.slice(own + 1).find((entry) => AUTH_POLICIES.has(entry.name));
+  if (later)
+    ctx.warn(
+      `cache runs before ${later.name}: cached responses are answered without authentication; put cache after the authentication policies`,
+    );
+}
+
+/** Builds the `cache` policy definition (the package exports one built with the system clock). */
+export function createCachePolicy(dependencies: CachePolicyDependencies = {}): PolicyDefinition<CacheOptions> {
+  const clock = dependencies.clock ?? systemClock;
+  return definePolicy<CacheOptions>({
+    name: "cache",
+    description: "Answers repeated requests from a shared HTTP cache (memory or Redis), per RFC 9111.",
+    schema: cacheSchema,
+    create(raw, ctx) {
+      const options = compileOptions(raw, ctx);
+      const registry = cacheRegistry(ctx.stores.shared, ctx.metrics);
+      registerAdminRoute(ctx.stores.shared, purgeRoute(registry));
+      warnIfBeforeAuth(ctx);
+
+      let store: CacheStore;
+      if (options.backend === "redis") {
+        const redis = ctx.stores.redis!;
+        const logger = ctx.logger;
+        const near = { ttlMs: options.nearCacheTtl, maxSize: options.maxSize };
+        store = registry.acquire(
+          `redis:${near.ttlMs}:${near.maxSize}`,
+          () =>
+            new RedisStore(
+              redis,
+              ctx.stores.prefix,
+              clock,
+              near,
+              (err) => {
+                registry.storeErrors++;
+                logger.debug("redis command failed: %s", (err as Error)?.message ?? err);
+              },
+              ctx.stores.subscribe,
+            ),
+        );
+      } else {
+        const maxSize = options.maxSize;
+        store = registry.acquire(`memory:${maxSize}`, () => new MemoryStore(maxSize, clock));
+      }
+      const counters = new CacheCounters(ctx.pipeline);
+      registry.track(counters);
+      ctx.onClose(() => {
+        registry.untrack(counters);
+        registry.release(store);
+      });
+      return createCacheMiddleware({ options, store, registry, counters, clock });
+    },
+  });
+}
+
+/** The `cache` policy. */
+export const cachePolicy = createCachePolicy();
