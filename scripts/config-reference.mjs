@@ -1,8 +1,6 @@
-#!/usr/bin/env node
-// Generates docs/configuration-reference.md from the JSON Schemas: the configuration file's own and
-// every policy's (built-in and first-party). Run `npm run docs` after changing a schema; a test checks
-// the file is current.
-import { readFileSync, writeFileSync } from "node:fs";
+// Renders docs/configuration-reference.md from the JSON Schemas: the configuration file's own and
+// every policy's (built-in and first-party). Written by `npm run docs` and checked by `npm test`, both
+// through scripts/generated-docs.mjs.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -86,20 +84,4 @@ export async function renderReference() {
     );
   }
   return `${out.join("\n")}\n`;
-}
-
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const file = path.join(root, "docs/configuration-reference.md");
-  const rendered = await renderReference();
-  if (process.argv.includes("--check")) {
-    // Run by `npm test`: a schema changed without regenerating the reference fails the build.
-    if (readFileSync(file, "utf8") !== rendered) {
-      console.error("docs/configuration-reference.md is out of date with the schemas: run `npm run docs` and commit it");
-      process.exit(1);
-    }
-    console.log("docs/configuration-reference.md is current");
-  } else {
-    writeFileSync(file, rendered);
-    console.log("wrote docs/configuration-reference.md");
-  }
 }

@@ -7,44 +7,184 @@
  * {@link ConfigError}s listing every problem with its path in the configuration file.
  */
 
-/** Status and default message of every error code a client can receive from the gateway itself. */
+/** One row of {@link ERROR_CODES}. */
+export interface ErrorCodeEntry {
+  /** HTTP status sent to the client. */
+  readonly status: number;
+  /** Message of the JSON body when the code that raises the error gives none. */
+  readonly message: string;
+  /** When the gateway answers with this code (rendered in `docs/errors.md`). */
+  readonly when: string;
+}
+
+/**
+ * Every error code a client can receive from the gateway itself, with its status, default message and
+ * when it happens. `docs/errors.md` is generated from this table (`npm run docs`; `npm test` checks it is
+ * current), and a test checks that every code the packages raise is here.
+ */
 export const ERROR_CODES = {
-  BAD_REQUEST: { status: 400, message: "Bad request" },
-  VALIDATION_FAILED: { status: 400, message: "The request body is not valid" },
-  REQUEST_VALIDATION_FAILED: { status: 400, message: "The request does not match the API description" },
-  BAD_PATH_ENCODING: { status: 400, message: "The request path contains malformed percent-encoding" },
-  BAD_REQUEST_TARGET: { status: 400, message: "The request target is not a valid origin-form or absolute-form URL" },
-  UNAUTHORIZED: { status: 401, message: "Missing or invalid credentials" },
-  FORBIDDEN: { status: 403, message: "Access to this resource is not allowed" },
-  INSUFFICIENT_SCOPE: { status: 403, message: "The credential lacks a scope this endpoint requires" },
-  IP_NOT_ALLOWED: { status: 403, message: "Requests from this address are not allowed" },
-  NOT_FOUND: { status: 404, message: "No API endpoint matches this request" },
-  RESOURCE_NOT_FOUND: { status: 404, message: "No such resource" },
-  NOT_HANDLED: { status: 404, message: "No policy in the pipeline answered this request" },
-  METHOD_NOT_ALLOWED: { status: 405, message: "Method not allowed" },
-  REQUEST_TIMEOUT: { status: 408, message: "The request was not received in time" },
-  CONFLICT: { status: 409, message: "Conflict" },
-  PAYLOAD_TOO_LARGE: { status: 413, message: "The request body is larger than allowed" },
-  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: "Unsupported media type" },
-  RATE_LIMITED: { status: 429, message: "Too many requests, please try again later" },
-  QUOTA_EXCEEDED: { status: 429, message: "The quota for this period is used up" },
-  HEADERS_TOO_LARGE: { status: 431, message: "Request header fields too large" },
-  INTERNAL_ERROR: { status: 500, message: "Internal error" },
-  UPSTREAM_UNAVAILABLE: { status: 502, message: "The upstream service is unavailable" },
-  UPSTREAM_BAD_RESPONSE: { status: 502, message: "The upstream service sent an invalid response" },
-  RESPONSE_VALIDATION_FAILED: { status: 502, message: "The upstream service's response does not match the API description" },
-  SERVICE_UNAVAILABLE: { status: 503, message: "Service unavailable" },
-  CONCURRENCY_LIMITED: { status: 503, message: "Too many requests in flight, please retry" },
-  STORE_UNAVAILABLE: { status: 503, message: "A state store the gateway needs is unavailable" },
-  UPSTREAM_TIMEOUT: { status: 504, message: "The upstream service did not answer in time" },
-} as const satisfies Record<string, { status: number; message: string }>;
+  BAD_REQUEST: {
+    status: 400,
+    message: "Bad request",
+    when:
+      "The request is malformed: Node's HTTP parser refused it (bad syntax, ambiguous framing), an HTTP/1.1 request has no Host " +
+      "or several, or a policy could not read or parse its body (invalid JSON, nested deeper than `maxBodyDepth`). Errors from " +
+      "Express middleware with a 4xx status keep that status.",
+  },
+  VALIDATION_FAILED: {
+    status: 400,
+    message: "The request body is not valid",
+    when: "An admin API request (body or query) breaks the resource's rules; the message lists every problem with its path.",
+  },
+  REQUEST_VALIDATION_FAILED: {
+    status: 400,
+    message: "The request does not match the API description",
+    when:
+      "`openapi-validate` found the request's parameters or body outside its OpenAPI operation; the message lists every problem " +
+      "with its location.",
+  },
+  BAD_PATH_ENCODING: {
+    status: 400,
+    message: "The request path contains malformed percent-encoding",
+    when: "The path has a `%` not followed by two hex digits, or an encoded NUL (`%00`). Nothing is forwarded.",
+  },
+  BAD_REQUEST_TARGET: {
+    status: 400,
+    message: "The request target is not a valid origin-form or absolute-form URL",
+    when: "The request target is neither a path (`/users`) nor an absolute `http(s)://` URL, or it carries a fragment (`#`).",
+  },
+  UNAUTHORIZED: {
+    status: 401,
+    message: "Missing or invalid credentials",
+    when:
+      "`key-auth`, `basic-auth` or `jwt` found no credential, more than one, an unknown, revoked or expired one, or a wrong " +
+      "secret or signature; the admin API got no valid bearer token. Carries `WWW-Authenticate` where the scheme has one.",
+  },
+  INSUFFICIENT_SCOPE: {
+    status: 403,
+    message: "The credential lacks a scope this endpoint requires",
+    when: "The consumer is authenticated but its credential lacks a scope the matched apiEndpoint lists.",
+  },
+  IP_NOT_ALLOWED: {
+    status: 403,
+    message: "Requests from this address are not allowed",
+    when: "`ip-filter` refuses the client address (the peer, or the nearest untrusted `X-Forwarded-For` hop with `trustProxy`).",
+  },
+  NOT_FOUND: {
+    status: 404,
+    message: "No API endpoint matches this request",
+    when: "No apiEndpoint matches the request's host, path and method (a path that matches with another method is 404 too).",
+  },
+  RESOURCE_NOT_FOUND: {
+    status: 404,
+    message: "No such resource",
+    when: "An admin API route names a user, app, credential or scope that does not exist, or no admin route matches the path.",
+  },
+  NOT_HANDLED: {
+    status: 404,
+    message: "No policy in the pipeline answered this request",
+    when: "Every policy of the matched pipeline passed the request on and none answered it (a pipeline without `proxy` or `terminate`).",
+  },
+  METHOD_NOT_ALLOWED: {
+    status: 405,
+    message: "Method not allowed",
+    when: "An admin API path exists but not with this method; `Allow` lists the methods it has.",
+  },
+  REQUEST_TIMEOUT: {
+    status: 408,
+    message: "The request was not received in time",
+    when: "The client did not send its request head within `server.headersTimeout`, or the whole request within `server.requestTimeout`.",
+  },
+  CONFLICT: {
+    status: 409,
+    message: "Conflict",
+    when:
+      "An admin API change clashes with what exists: a username, app name, key id or scope already taken, or a change to a consumer " +
+      "declared in the configuration file (read-only through the API).",
+  },
+  PAYLOAD_TOO_LARGE: {
+    status: 413,
+    message: "The request body is larger than allowed",
+    when:
+      "The request body is larger than `request-size`'s `limit`, the `maxBodySize` of a policy that reads bodies " +
+      "(transformers, `openapi-validate`), a body parser's limit, or the admin API's.",
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    message: "Unsupported media type",
+    when:
+      "An admin API request body is not UTF-8 JSON, or `openapi-validate` got a body whose media type (or content encoding) the " +
+      "operation does not accept.",
+  },
+  RATE_LIMITED: {
+    status: 429,
+    message: "Too many requests, please try again later",
+    when: "`rate-limit`'s `max` is reached for the key in the current window; carries `Retry-After` and the `RateLimit` headers.",
+  },
+  QUOTA_EXCEEDED: {
+    status: 429,
+    message: "The quota for this period is used up",
+    when: "`quota`'s allowance for the key is used up until the period (day, month, ...) ends.",
+  },
+  HEADERS_TOO_LARGE: {
+    status: 431,
+    message: "Request header fields too large",
+    when: "The request head is larger than `server.maxHeaderSize`; the connection is closed.",
+  },
+  INTERNAL_ERROR: {
+    status: 500,
+    message: "Internal error",
+    when: "A policy or plugin threw something that is not a gateway error (a bug): logged with its stack, never sent to the client.",
+  },
+  UPSTREAM_UNAVAILABLE: {
+    status: 502,
+    message: "The upstream service is unavailable",
+    when: "The upstream refused or reset the connection, or could not be reached.",
+  },
+  UPSTREAM_BAD_RESPONSE: {
+    status: 502,
+    message: "The upstream service sent an invalid response",
+    when:
+      "The upstream's answer is not valid HTTP (bad status line, invalid header values, broken framing), or `response-transformer` " +
+      "got a JSON body nested deeper than its `maxBodyDepth`.",
+  },
+  RESPONSE_VALIDATION_FAILED: {
+    status: 502,
+    message: "The upstream service's response does not match the API description",
+    when:
+      "`openapi-validate` with `responses: reject` found the upstream's response outside its OpenAPI operation: the response is " +
+      "replaced, and the problems go to the gateway log only.",
+  },
+  SERVICE_UNAVAILABLE: {
+    status: 503,
+    message: "Service unavailable",
+    when: "A service a policy relies on cannot answer now: too many authentications in progress, or `jwt` could not fetch the signing keys.",
+  },
+  CONCURRENCY_LIMITED: {
+    status: 503,
+    message: "Too many requests in flight, please retry",
+    when: "`concurrency-limit` has no free slot for the key, and no place in its queue (`maxQueue`) or the wait there ran out.",
+  },
+  STORE_UNAVAILABLE: {
+    status: 503,
+    message: "A state store the gateway needs is unavailable",
+    when:
+      "A store failed: the consumer store behind an auth policy or the admin API, the cache store on a purge, or Redis for " +
+      "`rate-limit`, `quota` or `concurrency-limit` with `onStoreError: fail-closed` (then with `Retry-After: 1`).",
+  },
+  UPSTREAM_TIMEOUT: {
+    status: 504,
+    message: "The upstream service did not answer in time",
+    when: "The upstream did not accept the connection within the connect timeout, or send its response head within `proxyTimeout`.",
+  },
+} as const satisfies Record<string, ErrorCodeEntry>;
 
 /** A code of {@link ERROR_CODES}. */
 export type ErrorCode = keyof typeof ERROR_CODES;
 
 /** Options of a {@link GatewayError}. */
 export interface GatewayErrorOptions {
-  /** Overrides the table's status (a plugin's own code must give one). */
+  /** Overrides the table's status (a code outside the table must give one: see {@link CustomErrorOptions}). */
   status?: number;
   /** The underlying error: logged, never sent to the client. */
   cause?: unknown;
@@ -57,12 +197,26 @@ export interface GatewayErrorOptions {
   quiet?: boolean;
 }
 
+/** Options of a {@link GatewayError} whose code is not in {@link ERROR_CODES} (a plugin's own): `status` is required. */
+export type CustomErrorOptions = GatewayErrorOptions & { status: number };
+
+// Symbol.for: two copies of @turnpike/core in one process (a plugin resolving its own) still recognise
+// each other's errors, where `instanceof` would not.
+const GATEWAY_ERROR_BRAND = Symbol.for("turnpike.gateway-error");
+const CONFIG_ERROR_BRAND = Symbol.for("turnpike.config-error");
+
+function hasBrand(value: unknown, brand: symbol): boolean {
+  return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[brand] === true;
+}
+
 /**
- * An error the gateway answers to the client with a JSON body.
+ * An error the gateway answers to the client with a JSON body. A code of {@link ERROR_CODES} takes the
+ * table's status and message unless told otherwise; any other code (a plugin's own) must give its status.
  *
  * @example
  * ```ts
  * next(new GatewayError("UNAUTHORIZED", "Missing API key", { headers: { "WWW-Authenticate": 'apiKey realm="api"' } }));
+ * next(new GatewayError("PAYMENT_REQUIRED", "This plan has no calls left", { status: 402 }));
  * ```
  */
 export class GatewayError extends Error {
@@ -75,15 +229,29 @@ export class GatewayError extends Error {
   /** Not logged by the error handler (see {@link GatewayErrorOptions.quiet}). */
   readonly quiet: boolean;
 
-  constructor(code: ErrorCode | (string & {}), message?: string, options: GatewayErrorOptions = {}) {
-    const known = (ERROR_CODES as Record<string, { status: number; message: string } | undefined>)[code];
+  /** A code of the table: status and message default to the table's. */
+  constructor(code: ErrorCode, message?: string, options?: GatewayErrorOptions);
+  /** Any other code: the status must be given. */
+  constructor(code: string, message: string | undefined, options: CustomErrorOptions);
+  constructor(code: string, message?: string, options: GatewayErrorOptions = {}) {
+    const known = (ERROR_CODES as Record<string, ErrorCodeEntry | undefined>)[code];
     super(message ?? known?.message ?? code, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "GatewayError";
     this.code = code;
+    // Without a status (JavaScript callers escape the type check), an unknown code is a 500.
     this.status = options.status ?? known?.status ?? 500;
     this.headers = options.headers;
     this.quiet = options.quiet ?? false;
   }
+}
+Object.defineProperty(GatewayError.prototype, GATEWAY_ERROR_BRAND, { value: true });
+
+/**
+ * True for a {@link GatewayError}, from this copy of `@turnpike/core` or another one loaded in the same
+ * process. Use it instead of `instanceof GatewayError`.
+ */
+export function isGatewayError(value: unknown): value is GatewayError {
+  return hasBrand(value, GATEWAY_ERROR_BRAND);
 }
 
 /** One problem found while loading a configuration, with its path in the file's own structure. */
@@ -106,6 +274,15 @@ export class ConfigError extends Error {
     this.problems = problems;
   }
 }
+Object.defineProperty(ConfigError.prototype, CONFIG_ERROR_BRAND, { value: true });
+
+/**
+ * True for a {@link ConfigError}, from this copy of `@turnpike/core` or another one loaded in the same
+ * process. Use it instead of `instanceof ConfigError`.
+ */
+export function isConfigError(value: unknown): value is ConfigError {
+  return hasBrand(value, CONFIG_ERROR_BRAND);
+}
 
 /** Formats a problem as `path: message` (or only the message when it concerns the whole file). */
 export function formatProblem(problem: ConfigProblem): string {
@@ -114,7 +291,7 @@ export function formatProblem(problem: ConfigProblem): string {
 
 /** Converts anything thrown into a {@link GatewayError} for the response (unknown errors become 500). */
 export function toGatewayError(err: unknown): GatewayError {
-  if (err instanceof GatewayError) return err;
+  if (isGatewayError(err)) return err;
   if (typeof err === "object" && err !== null) {
     // Errors from Express middleware (body-parser, http-errors) carry a status we can honour.
     const e = err as { status?: unknown; statusCode?: unknown; expose?: unknown; message?: unknown; type?: unknown };

@@ -115,7 +115,7 @@ export { compileMatcher } from "./routing/compile-matcher.js";
 export type { Matcher, RouteEntry, RouteMatch } from "./routing/compile-matcher.js";
 
 // Errors and logging
-export { ConfigError, ERROR_CODES, GatewayError, formatProblem, toGatewayError } from "./errors.js";
-export type { ConfigProblem, ErrorCode, GatewayErrorOptions } from "./errors.js";
+export { ConfigError, ERROR_CODES, GatewayError, formatProblem, isConfigError, isGatewayError, toGatewayError } from "./errors.js";
+export type { ConfigProblem, CustomErrorOptions, ErrorCode, ErrorCodeEntry, GatewayErrorOptions } from "./errors.js";
 export { createLogger, silentLogger, LOG_LEVELS } from "./logger.js";
 export type { Logger, LoggerOptions, LogLevel, LogSink } from "./logger.js";

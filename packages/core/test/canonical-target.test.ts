@@ -1,9 +1,9 @@
 import { describe, expect, it } from "@jest/globals";
-import { canonicalizeTarget, GatewayError, normalizeHost } from "@turnpike/core";
+import { canonicalizeTarget, GatewayError, normalizeHost, isGatewayError } from "@turnpike/core";
 
 function target(url: string) {
   const result = canonicalizeTarget(url);
-  if (result instanceof GatewayError) throw result;
+  if (isGatewayError(result)) throw result;
   return result;
 }
 

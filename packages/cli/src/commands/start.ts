@@ -3,7 +3,7 @@
  * one line per listener, hot-reloads FILE when it changes, and on SIGTERM/SIGINT stops accepting, lets
  * in-flight requests finish and exits 0.
  */
-import { checkConfig, ConfigError, createGateway, formatProblem, watchConfig } from "@turnpike/core";
+import { checkConfig, createGateway, formatProblem, watchConfig, isConfigError } from "@turnpike/core";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import type { Command } from "../command.js";
@@ -27,7 +27,7 @@ export const startCommand: Command = {
     try {
       gateway = await createGateway({ config: file, env: io.env });
     } catch (err) {
-      if (!(err instanceof ConfigError)) throw err;
+      if (!isConfigError(err)) throw err;
       io.err(`${file} is not valid:`);
       // Start-up stops at the first stage that fails; the check goes on, so list all it finds.
       const { problems } = await checkConfig(file, { env: io.env }).catch(() => ({ problems: [] }));
@@ -42,7 +42,7 @@ export const startCommand: Command = {
     } catch (err) {
       unwatch?.();
       await gateway.close();
-      if (err instanceof ConfigError) {
+      if (isConfigError(err)) {
         for (const problem of err.problems) io.err(formatProblem(problem));
       } else {
         io.err(`cannot listen: ${(err as Error).message}`);

@@ -6,7 +6,7 @@
 import path from "node:path";
 import { parseConfig, readConfigFile, type LoadConfigOptions } from "./load-config.js";
 import type { GatewayConfig } from "./model.js";
-import { ConfigError, type ConfigProblem } from "../errors.js";
+import { type ConfigError, type ConfigProblem, isConfigError } from "../errors.js";
 import { silentLogger, type Logger } from "../logger.js";
 import { compileGateway } from "../pipeline/compile-gateway.js";
 import { builtinPolicies } from "../policies/index.js";
@@ -41,7 +41,7 @@ export async function checkConfig(input: string | object, options: LoadConfigOpt
     try {
       ({ document, warnings: fileWarnings } = await readConfigFile(source, options.env));
     } catch (err) {
-      if (err instanceof ConfigError) return { problems: [...err.problems], warnings: [] };
+      if (isConfigError(err)) return { problems: [...err.problems], warnings: [] };
       throw err;
     }
   }
@@ -51,7 +51,7 @@ export async function checkConfig(input: string | object, options: LoadConfigOpt
   let config = parseWithout(document, parseOptions, pruned);
   // Each round drops the sections the last one found problems in; schema problems come before the
   // cross-checks, so a section can fail in a later round than another. Bounded by the section count.
-  while (config instanceof ConfigError) {
+  while (isConfigError(config)) {
     problems.push(...config.problems);
     const sections = config.problems.map((p) => topLevelKey(p.path));
     if (!sections.every((key) => SECTIONS_POLICIES_IGNORE.has(key) && !pruned.has(key))) return { problems, warnings: [] };
@@ -77,7 +77,7 @@ function parseWithout(
   try {
     return parseConfig(rest, options);
   } catch (err) {
-    if (err instanceof ConfigError) return err;
+    if (isConfigError(err)) return err;
     throw err;
   }
 }
@@ -91,7 +91,7 @@ async function compileProblems(config: GatewayConfig, options: { logger?: Logger
     await snapshot.close();
     return { problems: [], warnings: [...snapshot.warnings] };
   } catch (err) {
-    if (err instanceof ConfigError) return { problems: [...err.problems], warnings: [...config.warnings] };
+    if (isConfigError(err)) return { problems: [...err.problems], warnings: [...config.warnings] };
     throw err;
   } finally {
     await shared.close();

@@ -8,7 +8,7 @@
  * (`'id-' + consumer.id`, function calls) is refused at load, at the value's path, and never run.
  */
 import type { Request, Response } from "express";
-import { ConfigError } from "../errors.js";
+import { ConfigError, isConfigError } from "../errors.js";
 import type { Template } from "./compile-template.js";
 import type { PolicyContext } from "../pipeline/define.js";
 
@@ -51,7 +51,7 @@ export function compileEgValue(value: string | number | boolean, path: string, c
     // Constant templates ignore their arguments.
     return template.constant ? { constant: template(null as unknown as Request, null as unknown as Response) } : { template };
   } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
+    if (!isConfigError(err)) throw err;
     const prefix = `invalid template ${JSON.stringify(source)}: `;
     const message = err.problems[0]?.message ?? "";
     const reason = message.startsWith(prefix) ? message.slice(prefix.length) : message;

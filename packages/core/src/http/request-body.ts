@@ -6,7 +6,7 @@
  */
 import type { Request, Response } from "express";
 import type { Readable } from "node:stream";
-import { GatewayError } from "../errors.js";
+import { GatewayError, isGatewayError } from "../errors.js";
 import { payloadTooLarge } from "./body-size.js";
 import { parseJsonBody } from "./json-body.js";
 
@@ -45,7 +45,7 @@ export function readRequestBody(source: Readable, limit: number, res: Response):
     };
     const onError = (err: unknown): void => {
       done();
-      reject(err instanceof GatewayError ? err : new GatewayError("BAD_REQUEST", "The request body could not be read", { cause: err }));
+      reject(isGatewayError(err) ? err : new GatewayError("BAD_REQUEST", "The request body could not be read", { cause: err }));
     };
     const onClose = (): void => onError(new Error("the client closed the connection before the body ended"));
     source.on("data", onData);

@@ -6,7 +6,7 @@
  */
 import type { Request, Response } from "express";
 import { joinPath } from "../config/schema-validator.js";
-import { ConfigError, type ConfigProblem } from "../errors.js";
+import { type ConfigProblem, isConfigError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { PolicyContext } from "../pipeline/define.js";
 import { FORWARDING_HEADERS, HOP_BY_HOP, isIdentityHeader } from "../proxy/forwarded-headers.js";
@@ -113,7 +113,7 @@ export function compileHeaderAdd(
     }
     return { name, ...compiled };
   } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
+    if (!isConfigError(err)) throw err;
     problems.push(...err.problems);
     return undefined;
   }

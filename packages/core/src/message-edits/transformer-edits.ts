@@ -4,7 +4,7 @@
  */
 import type { Request, Response } from "express";
 import { joinPath } from "../config/schema-validator.js";
-import { ConfigError, type ConfigProblem } from "../errors.js";
+import { ConfigError, type ConfigProblem, isConfigError } from "../errors.js";
 import type { Template } from "../expressions/compile-template.js";
 import type { PolicyContext } from "../pipeline/define.js";
 import { compileEgValue } from "../expressions/eg-value.js";
@@ -143,7 +143,7 @@ export function compileBodyEdits(spec: AddRemove, base: string, ctx: PolicyConte
       const compiled = compileEgValue(value, path, ctx);
       add.push({ segments, value: compiled.template ? { template: compiled.template } : { literal: compiled.constant! } });
     } catch (err) {
-      if (!(err instanceof ConfigError)) throw err;
+      if (!isConfigError(err)) throw err;
       problems.push(...err.problems);
     }
   }

@@ -5,7 +5,7 @@
  */
 import type { GatewayConfig, PolicyStepConfig } from "../config/model.js";
 import { deprecatedOptionWarnings, joinPath, SchemaValidator } from "../config/schema-validator.js";
-import { ConfigError, type ConfigProblem } from "../errors.js";
+import { ConfigError, type ConfigProblem, isConfigError } from "../errors.js";
 import { compileTemplate } from "../expressions/compile-template.js";
 import { describeApiEndpoints } from "../openapi/describe-api-endpoints.js";
 import type { Logger } from "../logger.js";
@@ -95,7 +95,7 @@ async function buildRegistry(config: GatewayConfig, services: CompileServices, p
       loaded.add(ref.name);
       registry.add(plugin.name, plugin.policies, plugin.conditions, problems, ref.path);
     } catch (err) {
-      if (err instanceof ConfigError) problems.push(...err.problems);
+      if (isConfigError(err)) problems.push(...err.problems);
       else throw err;
     }
   }
@@ -112,7 +112,7 @@ async function buildRegistry(config: GatewayConfig, services: CompileServices, p
       const plugin = await loadPlugin(pkg, config.baseDir, "plugins");
       registry.add(plugin.name, plugin.policies, plugin.conditions, problems, "plugins");
     } catch (err) {
-      if (!(err instanceof ConfigError)) throw err;
+      if (!isConfigError(err)) throw err;
       // Reported where the policy is used, below, with the package to install.
     }
   }
@@ -173,7 +173,7 @@ export async function compileGateway(loaded: GatewayConfig, services: CompileSer
       try {
         condition = compileCondition(step.condition, step.conditionPath);
       } catch (err) {
-        if (!(err instanceof ConfigError)) throw err;
+        if (!isConfigError(err)) throw err;
         stepProblems.push(...err.problems);
       }
     }
@@ -230,7 +230,7 @@ export async function compileGateway(loaded: GatewayConfig, services: CompileSer
         try {
           steps.push(await compileStep(registered.definition, pipeline.name, step, endpoints));
         } catch (err) {
-          if (err instanceof ConfigError) problems.push(...err.problems);
+          if (isConfigError(err)) problems.push(...err.problems);
           else problems.push({ path: step.path, message: `policy ${entry.name} failed to build: ${(err as Error).message}` });
         }
       }

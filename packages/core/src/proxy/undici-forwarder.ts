@@ -7,7 +7,7 @@ import type { Request, Response } from "express";
 import { performance } from "node:perf_hooks";
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
-import { GatewayError } from "../errors.js";
+import { GatewayError, isGatewayError } from "../errors.js";
 import type { RequestState } from "../request-state.js";
 import { copyResponseHeaders } from "./forwarded-headers.js";
 
@@ -37,7 +37,7 @@ const TIMEOUT_CODES = new Set(["UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEO
 
 /** Maps an upstream failure to what the client gets: 504 for timeouts, 502 for the rest. */
 export function upstreamError(err: unknown): GatewayError {
-  if (err instanceof GatewayError) return err;
+  if (isGatewayError(err)) return err;
   const code = (err as { code?: string } | undefined)?.code ?? "";
   const name = (err as { name?: string } | undefined)?.name;
   if (TIMEOUT_CODES.has(code)) return new GatewayError("UPSTREAM_TIMEOUT", undefined, { cause: err });

@@ -6,7 +6,7 @@
 import type { Request, Response } from "express";
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
-import { GatewayError } from "../errors.js";
+import { GatewayError, isGatewayError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { runPipeline } from "../pipeline/run-pipeline.js";
 import type { RequestState } from "../request-state.js";
@@ -60,7 +60,7 @@ export function createRequestHandler(context: HandlerContext): (req: Request, re
     });
 
     const target = canonicalizeTarget(req.url);
-    if (target instanceof GatewayError) return sendError(res, target, logger, req.method);
+    if (isGatewayError(target)) return sendError(res, target, logger, req.method);
     // RFC 9112 §3.2: an HTTP/1.1 request without Host is malformed (absolute-form carries its own).
     if (req.headers.host === undefined && target.authority === undefined && req.httpVersionMinor === 1 && req.httpVersionMajor === 1) {
       return sendError(res, new GatewayError("BAD_REQUEST", "The Host header is required"), logger, req.method);

@@ -8,7 +8,7 @@ import { readFileSync, watch, type FSWatcher } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Gateway } from "./create-gateway.js";
-import { ConfigError } from "../errors.js";
+import { isConfigError } from "../errors.js";
 
 /** Options of {@link watchConfig}. */
 export interface WatchConfigOptions {
@@ -111,7 +111,7 @@ export function watchConfig(gateway: Gateway, file: string, options: WatchConfig
       gateway.logger.info("configuration reloaded from %s", absolute);
       options.onReload?.({ ok: true });
     } catch (error) {
-      const detail = error instanceof ConfigError ? error.message : (error as Error).message;
+      const detail = isConfigError(error) ? error.message : (error as Error).message;
       gateway.logger.error("configuration not reloaded, the previous one keeps serving: %s", detail);
       options.onReload?.({ ok: false, error });
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { ConfigError, loadConfig, parseConfig, type ConfigProblem } from "@turnpike/core";
+import { loadConfig, parseConfig, type ConfigProblem, isConfigError } from "@turnpike/core";
 import { writeConfig } from "@turnpike/testing";
 import path from "node:path";
 
@@ -7,7 +7,7 @@ function problemsOf(fn: () => unknown): ConfigProblem[] {
   try {
     fn();
   } catch (err) {
-    if (err instanceof ConfigError) return [...err.problems];
+    if (isConfigError(err)) return [...err.problems];
     throw err;
   }
   throw new Error("expected a ConfigError");

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "@jest/globals";
-import { ConfigError, createGateway, silentLogger, type Gateway } from "@turnpike/core";
+import { createGateway, silentLogger, type Gateway, isConfigError } from "@turnpike/core";
 import request from "supertest";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,7 +19,7 @@ async function problems(cfg: object): Promise<{ path: string; message: string }[
     const gw = await createGateway({ config: cfg, baseDir: fixtures, logger: silentLogger });
     await gw.close();
   } catch (err) {
-    if (err instanceof ConfigError) return [...err.problems];
+    if (isConfigError(err)) return [...err.problems];
     throw err;
   }
   throw new Error("expected a ConfigError");

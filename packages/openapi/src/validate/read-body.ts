@@ -4,7 +4,7 @@
  * TODO(issue 12): core's shared reader (`readRequestBody`, issue 17's depth-limited JSON reader) replaces
  * this module once it lands on main.
  */
-import { GatewayError } from "@turnpike/core";
+import { GatewayError, isGatewayError } from "@turnpike/core";
 import type { Response } from "express";
 import type { Readable } from "node:stream";
 
@@ -48,7 +48,7 @@ export function readRequestBody(source: Readable, limit: number, res: Response):
     };
     const onError = (err: unknown): void => {
       done();
-      reject(err instanceof GatewayError ? err : new GatewayError("BAD_REQUEST", "The request body could not be read", { cause: err }));
+      reject(isGatewayError(err) ? err : new GatewayError("BAD_REQUEST", "The request body could not be read", { cause: err }));
     };
     const onClose = (): void => onError(new Error("the client closed the connection before the body ended"));
     source.on("data", onData);

@@ -3,7 +3,7 @@
  * entry (415 when none covers it), and JSON, form and multipart bodies are read once, within the size
  * limit, checked, and put back for forwarding byte for byte.
  */
-import { GatewayError } from "@turnpike/core";
+import { GatewayError, isGatewayError } from "@turnpike/core";
 import busboy from "busboy";
 import type { Request, Response } from "express";
 import { Readable } from "node:stream";
@@ -81,7 +81,7 @@ export async function checkRequestBody(
     return undefined;
   }
   const found = requestMedia(req, validator);
-  if (found instanceof GatewayError) return found;
+  if (isGatewayError(found)) return found;
   const { media, type } = found;
   const json = media.kind === "json" || (media.kind === "wildcard" && isJsonMedia(type));
   const readable = json

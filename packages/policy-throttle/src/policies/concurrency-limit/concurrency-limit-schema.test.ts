@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { ConfigError } from "@turnpike/core";
+import { isConfigError } from "@turnpike/core";
 import { concurrencyLimitPolicy, quotaPolicy, rateLimitPolicy } from "@turnpike/policy-throttle";
 import { createPolicyApp } from "@turnpike/testing";
 
@@ -8,7 +8,7 @@ async function problems(options: unknown): Promise<{ path: string; message: stri
     const gw = await createPolicyApp(concurrencyLimitPolicy, options);
     await gw.close();
   } catch (err) {
-    if (err instanceof ConfigError) return [...err.problems];
+    if (isConfigError(err)) return [...err.problems];
     throw err;
   }
   throw new Error("expected a ConfigError");

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "@jest/globals";
-import { ConfigError, type Gateway } from "@turnpike/core";
+import { type Gateway, isConfigError } from "@turnpike/core";
 import { rateLimitPolicy } from "@turnpike/policy-throttle";
 import { createPolicyApp } from "@turnpike/testing";
 
@@ -8,7 +8,7 @@ async function problems(options: unknown, extra: Record<string, unknown> = {}): 
     const gw = await createPolicyApp(rateLimitPolicy, options, { config: extra });
     await gw.close();
   } catch (err) {
-    if (err instanceof ConfigError) return [...err.problems];
+    if (isConfigError(err)) return [...err.problems];
     throw err;
   }
   throw new Error("expected a ConfigError");
