@@ -96,6 +96,36 @@ describe("turnpike validate", () => {
     ]);
   });
 
+  it.each([
+    [
+      "listener and admin problems beside a policy's",
+      ["http: { port: 70000 }", "admin: { host: 0.0.0.0, port: 0 }", "apiEndpoints: { a: { paths: /a } }"],
+      [
+        "http.port: must be <= 65535",
+        "admin.token: is required when the admin API listens beyond loopback (host 0.0.0.0)",
+        "pipelines.api.policies[0].terminate.statusCode: must be >= 100",
+      ],
+    ],
+    [
+      "a schema problem in a compiled section beside an admin problem",
+      ["admin: { host: 0.0.0.0, port: 0 }", "apiEndpoints: { a: { paths: /a } }", "serviceEndpoints: { s: { urls: [] } }"],
+      [
+        "serviceEndpoints.s.urls: must NOT have fewer than 1 items",
+        "admin.token: is required when the admin API listens beyond loopback (host 0.0.0.0)",
+      ],
+    ],
+  ])("prints the same problems as turnpike start: %s", async (_case, sections, expected) => {
+    const file = writeConfig(
+      [...sections, "pipelines:", "  api:", "    apiEndpoints: [a]", "    policies:", "      - terminate: { statusCode: 99 }"].join("\n"),
+    );
+    const [validated, started] = await Promise.all([runTurnpike(["validate", "-c", file]), runTurnpike(["start", "-c", file])]);
+    expect(validated.code).toBe(1);
+    expect(validated.stdout.trim().split("\n")).toEqual(expected);
+    expect(started.code).toBe(1);
+    expect(started.stdout).toBe("");
+    expect(started.stderr.trim().split("\n")).toEqual([`${file} is not valid:`, ...expected]);
+  });
+
   it("defaults to ./gateway.config.yml and says when it cannot read it", async () => {
     const result = await runTurnpike(["validate"], { cwd: "/tmp" });
     expect(result.code).toBe(1);

@@ -3,7 +3,7 @@
  * one line per listener, hot-reloads FILE when it changes, and on SIGTERM/SIGINT stops accepting, lets
  * in-flight requests finish and exits 0.
  */
-import { checkConfig, createGateway, formatProblem, watchConfig, isConfigError } from "@turnpike/core";
+import { createGateway, formatProblem, watchConfig, isConfigError } from "@turnpike/core";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import type { Command } from "../command.js";
@@ -28,10 +28,9 @@ export const startCommand: Command = {
       gateway = await createGateway({ config: file, env: io.env });
     } catch (err) {
       if (!isConfigError(err)) throw err;
+      // The same load path as `turnpike validate`: the same problems, every one of them.
       io.err(`${file} is not valid:`);
-      // Start-up stops at the first stage that fails; the check goes on, so list all it finds.
-      const { problems } = await checkConfig(file, { env: io.env }).catch(() => ({ problems: [] }));
-      for (const problem of problems.length > 0 ? problems : err.problems) io.err(formatProblem(problem));
+      for (const problem of err.problems) io.err(formatProblem(problem));
       return 1;
     }
     // Watch before listening: once the listener lines are out, every later edit must be seen.

@@ -6,16 +6,17 @@
 import express, { type Express } from "express";
 import type http from "node:http";
 import { pathToFileURL } from "node:url";
-import { loadConfig, type LoadConfigOptions } from "../config/load-config.js";
+import type { LoadConfigOptions } from "../config/load-config.js";
 import type { GatewayConfig } from "../config/model.js";
 import { ConfigError } from "../errors.js";
 import { createLogger, type Logger } from "../logger.js";
-import { compileGateway, type Snapshot } from "../pipeline/compile-gateway.js";
+import type { Snapshot } from "../pipeline/compile-gateway.js";
+import { loadSnapshot, type LoadSnapshotOptions } from "../pipeline/load-snapshot.js";
 import type { PolicyDefinition, StoreContext } from "../pipeline/define.js";
 import { resolvePlugin } from "../plugins/load-plugins.js";
 import { builtinPolicies } from "../policies/index.js";
 import { createGatewayMetrics, type GatewayMetrics } from "../services/gateway-metrics.js";
-import { createStores } from "../services/store-context.js";
+import { createStores, type GatewayStores } from "../services/store-context.js";
 import { createMessageClasses } from "./express-prototypes.js";
 import { createRequestHandler, type RequestObserver } from "./handle-request.js";
 import { openListeners, type GatewayListeners } from "./listeners.js";
@@ -100,22 +101,27 @@ async function loadAdminModule(config: GatewayConfig): Promise<AdminModule> {
 export async function createGateway(options: CreateGatewayOptions): Promise<Gateway> {
   const logger = options.logger ?? createLogger();
   const source = options.config;
-  const loadOptions: LoadConfigOptions = {};
-  if (options.env) loadOptions.env = options.env;
-  if (options.baseDir) loadOptions.baseDir = options.baseDir;
-  let config = await loadConfig(source, loadOptions);
-
-  const { stores, shared } = createStores(config, logger, { connect: true });
-  const metrics = createGatewayMetrics();
-  const compileServices = { logger, stores, metrics, builtinPolicies: [...builtinPolicies, ...(options.policies ?? [])] };
-
-  let snapshots: SnapshotHolder;
-  try {
-    snapshots = new SnapshotHolder(await compileGateway(config, compileServices));
-  } catch (err) {
-    await shared.close();
-    throw err;
+  let services: (GatewayStores & { metrics: GatewayMetrics }) | undefined;
+  const loadOptions: LoadSnapshotOptions = {
+    logger,
+    builtinPolicies: [...builtinPolicies, ...(options.policies ?? [])],
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.baseDir ? { baseDir: options.baseDir } : {}),
+    // The store context is built once, from the configuration the gateway starts with: changes to
+    // `redis:` take effect on restart.
+    serve: (startConfig) => {
+      services ??= { ...createStores(startConfig, logger, { connect: true }), metrics: createGatewayMetrics() };
+      return services;
+    },
+  };
+  const first = await loadSnapshot(source, loadOptions);
+  if (first.snapshot === undefined || services === undefined) {
+    await services?.shared.close();
+    throw new ConfigError(first.problems, first.source);
   }
+  const { stores, shared, metrics } = services;
+  let config = first.snapshot.config;
+  const snapshots = new SnapshotHolder(first.snapshot);
   for (const warning of snapshots.current.snapshot.warnings) logger.warn(warning);
 
   const observers: RequestObserver[] = [];
@@ -163,8 +169,10 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
 
     async reload(next = source) {
       if (closing) throw new Error("the gateway is closing");
-      const nextConfig = await loadConfig(next, loadOptions);
-      const snapshot = await compileGateway(nextConfig, compileServices);
+      const loaded = await loadSnapshot(next, loadOptions);
+      if (loaded.snapshot === undefined) throw new ConfigError(loaded.problems, loaded.source);
+      const snapshot = loaded.snapshot;
+      const nextConfig = snapshot.config;
       if (JSON.stringify(nextConfig.redis) !== JSON.stringify(config.redis)) logger.warn("redis: changes take effect on restart");
       if (
         JSON.stringify([nextConfig.http, nextConfig.https, nextConfig.admin]) !== JSON.stringify([config.http, config.https, config.admin])

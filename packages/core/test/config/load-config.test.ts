@@ -78,7 +78,7 @@ describe("parseConfig validation", () => {
         { path: "bogus", message: "is not a known option" },
       ]),
     );
-    // Structural problems are reported first; once they are fixed the semantic checks report the rest.
+    // With the structure fixed (http, bogus), the semantic checks report every problem of each section.
     const second = problemsOf(() =>
       parseConfig({
         apiEndpoints: { api: { paths: ["api"], methods: "GET,FETCH" } },
