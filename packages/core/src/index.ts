@@ -59,16 +59,20 @@ export {
   isPolicyDefinition,
   isConditionDefinition,
   isPluginDefinition,
+  POLICY_PHASES,
 } from "./pipeline/define.js";
+export { CORE_VERSION } from "./plugins/core-version.js";
 export type {
   ConditionContext,
   ConditionDefinition,
   ConditionPredicate,
   JsonSchema,
+  PipelineStepInfo,
   PluginDefinition,
   PolicyContext,
   PolicyDefinition,
   PolicyMiddleware,
+  PolicyPhase,
   SharedRegistry,
   StoreContext,
 } from "./pipeline/define.js";

@@ -24,4 +24,4 @@ export type { Clock } from "./clock.js";
 export { parseSelector } from "./admin/purge-selector.js";
 export type { PurgeSelector } from "./admin/purge-selector.js";
 
-export default definePlugin({ name: "@turnpike/policy-cache", policies: [cachePolicy] });
+export default definePlugin({ name: "@turnpike/policy-cache", turnpike: "^0.1.0", policies: [cachePolicy] });

@@ -45,5 +45,6 @@ export type { OnStoreError } from "./stores/store-failures.js";
 /** The plugin: every throttling policy of this package. */
 export default definePlugin({
   name: "@turnpike/policy-throttle",
+  turnpike: "^0.1.0",
   policies: [rateLimitPolicy, quotaPolicy, concurrencyLimitPolicy],
 });

@@ -11,6 +11,7 @@ import { definePlugin, definePolicy, GatewayError } from "@turnpike/core";
  */
 export const requireHeader = definePolicy({
   name: "require-header",
+  phase: "access",
   description: "Rejects requests without a given header.",
   schema: {
     type: "object",
@@ -39,4 +40,5 @@ export const requireHeader = definePolicy({
   },
 });
 
-export default definePlugin({ name: "require-header", policies: [requireHeader] });
+// `turnpike`: the Turnpike versions this plugin works with, checked when it loads.
+export default definePlugin({ name: "require-header", turnpike: "^0.1.0", policies: [requireHeader] });

@@ -12,7 +12,7 @@ import type { Logger } from "../logger.js";
 import { FIRST_PARTY_POLICIES, loadPlugin } from "../plugins/load-plugins.js";
 import { compileMatcher, type Matcher, type RouteEntry } from "../routing/compile-matcher.js";
 import { builtinConditions, UNSUPPORTED_CONDITIONS } from "./conditions.js";
-import type { ConditionDefinition, ConditionPredicate, PolicyContext, PolicyDefinition, StoreContext } from "./define.js";
+import type { ConditionDefinition, ConditionPredicate, PipelineStepInfo, PolicyContext, PolicyDefinition, StoreContext } from "./define.js";
 import type { CompiledStep } from "./run-pipeline.js";
 import type { GatewayMetrics } from "../services/gateway-metrics.js";
 
@@ -166,6 +166,7 @@ export async function compileGateway(loaded: GatewayConfig, services: CompileSer
     pipelineName: string,
     step: PolicyStepConfig,
     endpoints: GatewayConfig["apiEndpoints"][string],
+    pipelineSteps: readonly PipelineStepInfo[],
   ): Promise<CompiledStep> => {
     const stepProblems: ConfigProblem[] = [];
     let condition: ConditionPredicate | undefined;
@@ -187,6 +188,8 @@ export async function compileGateway(loaded: GatewayConfig, services: CompileSer
       path: step.path,
       pipeline: pipelineName,
       apiEndpoints: endpoints,
+      pipelineSteps,
+      stepIndex: pipelineSteps.findIndex((info) => info.path === step.path),
       config,
       logger: services.logger.child(`policy ${policy.name}`),
       stores: services.stores,
@@ -207,6 +210,14 @@ export async function compileGateway(loaded: GatewayConfig, services: CompileSer
   for (const pipeline of config.pipelines) {
     const endpoints = pipeline.apiEndpoints.flatMap((name) => config.apiEndpoints[name] ?? []);
     const steps: CompiledStep[] = [];
+    // What each step's policy sees of the others: names and declared phases, never their options.
+    const pipelineSteps: readonly PipelineStepInfo[] = Object.freeze(
+      pipeline.policies.flatMap((entry) =>
+        entry.steps.map((step) =>
+          Object.freeze({ policy: entry.name, phase: registry.policies.get(entry.name)?.definition.phase, path: step.path }),
+        ),
+      ),
+    );
     for (const entry of pipeline.policies) {
       if (config.policies && !config.policies.includes(entry.name)) {
         problems.push({
@@ -228,7 +239,7 @@ export async function compileGateway(loaded: GatewayConfig, services: CompileSer
       }
       for (const step of entry.steps) {
         try {
-          steps.push(await compileStep(registered.definition, pipeline.name, step, endpoints));
+          steps.push(await compileStep(registered.definition, pipeline.name, step, endpoints, pipelineSteps));
         } catch (err) {
           if (isConfigError(err)) problems.push(...err.problems);
           else problems.push({ path: step.path, message: `policy ${entry.name} failed to build: ${(err as Error).message}` });

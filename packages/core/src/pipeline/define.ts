@@ -2,6 +2,7 @@
  * The contract between the core and policies, conditions and plugins.
  */
 import type { Request, RequestHandler, Response } from "express";
+import semver from "semver";
 import type { Redis } from "ioredis";
 import type { ApiEndpointConfig, GatewayConfig } from "../config/model.js";
 import type { Template } from "../expressions/compile-template.js";
@@ -40,6 +41,34 @@ export interface StoreContext {
   subscribe(channel: string, listener: (message: string) => void): () => void;
 }
 
+/**
+ * What a policy does in a pipeline, declared by the policy so that others can reason about the steps
+ * around them without a list of policy names (the cache asks whether an `auth` step comes after it).
+ *
+ * - `observe`: records the request without changing it (`log`)
+ * - `access`: lets a request through or refuses it without knowing who sends it (`ip-filter`, `cors`)
+ * - `auth`: authenticates the caller and sets the consumer (`key-auth`, `basic-auth`, `jwt`)
+ * - `traffic`: limits how much, how often or how many at once (`rate-limit`, `quota`, `request-size`)
+ * - `validate`: checks the request against a description of the API
+ * - `transform`: changes the request or the response (`headers`, `request-transformer`)
+ * - `cache`: answers from stored responses (`cache`)
+ * - `backend`: produces the answer (`proxy`, `terminate`)
+ */
+export type PolicyPhase = "observe" | "access" | "auth" | "traffic" | "validate" | "transform" | "cache" | "backend";
+
+/** Every {@link PolicyPhase}, in the order a pipeline usually runs them. */
+export const POLICY_PHASES: readonly PolicyPhase[] = ["observe", "access", "auth", "traffic", "validate", "transform", "cache", "backend"];
+
+/** One step of a pipeline as the policies in it see it: which policy, what it does, where it is configured. */
+export interface PipelineStepInfo {
+  /** The policy's name. */
+  readonly policy: string;
+  /** The policy's declared phase, if it declares one. */
+  readonly phase: PolicyPhase | undefined;
+  /** Config path of the step's options. */
+  readonly path: string;
+}
+
 /** What a policy factory receives besides its options. */
 export interface PolicyContext {
   /** The policy's name. */
@@ -50,6 +79,10 @@ export interface PolicyContext {
   readonly pipeline: string;
   /** The apiEndpoint rules the pipeline serves. */
   readonly apiEndpoints: readonly ApiEndpointConfig[];
+  /** Every step of the pipeline, in order (this one included, at {@link PolicyContext.stepIndex}). */
+  readonly pipelineSteps: readonly PipelineStepInfo[];
+  /** This step's index in {@link PolicyContext.pipelineSteps}. */
+  readonly stepIndex: number;
   /** The whole, normalised configuration. */
   readonly config: GatewayConfig;
   /** Logger named after the policy. */
@@ -88,6 +121,8 @@ export interface PolicyDefinition<Options = Record<string, unknown>> {
   readonly schema: JsonSchema;
   /** One line for docs and `turnpike validate` output. */
   readonly description?: string;
+  /** What the policy does in a pipeline (see {@link PolicyPhase}); an auth policy must say `auth`. */
+  readonly phase?: PolicyPhase;
   /** Builds the middleware from validated options (defaults applied). */
   create(options: Options, ctx: PolicyContext): PolicyMiddleware | Promise<PolicyMiddleware>;
 }
@@ -116,6 +151,12 @@ export interface ConditionDefinition<Options = Record<string, unknown>> {
 export interface PluginDefinition {
   /** The package's name, for messages. */
   readonly name: string;
+  /**
+   * The Turnpike versions the plugin works with, a semver range such as `"^0.1.0"` (the version of
+   * `@turnpike/core` that loads it). Checked at load: outside the range the configuration is refused
+   * with a message naming both, instead of failing later in a way that names neither.
+   */
+  readonly turnpike?: string;
   readonly policies?: readonly PolicyDefinition<any>[];
   readonly conditions?: readonly ConditionDefinition<any>[];
 }
@@ -167,6 +208,11 @@ export function definePolicy<Options = Record<string, unknown>>(definition: Poli
   if (typeof definition.schema !== "object" || definition.schema === null) {
     throw new TypeError(`policy ${definition.name}: schema must be a JSON Schema object`);
   }
+  if (definition.phase !== undefined && !POLICY_PHASES.includes(definition.phase)) {
+    throw new TypeError(
+      `policy ${definition.name}: phase must be one of ${POLICY_PHASES.join(", ")}, got ${JSON.stringify(definition.phase)}`,
+    );
+  }
   return brand({ ...definition }, POLICY_BRAND);
 }
 
@@ -182,11 +228,17 @@ export function defineCondition<Options = Record<string, unknown>>(definition: C
  *
  * @example
  * ```ts
- * export default definePlugin({ name: "my-plugin", policies: [addHeader] });
+ * export default definePlugin({ name: "my-plugin", turnpike: "^0.1.0", policies: [addHeader] });
  * ```
+ * @throws TypeError when the name is empty or `turnpike` is not a semver range.
  */
 export function definePlugin(definition: PluginDefinition): PluginDefinition {
   if (typeof definition.name !== "string" || definition.name === "") throw new TypeError("plugin name must be a non-empty string");
+  if (definition.turnpike !== undefined && (typeof definition.turnpike !== "string" || semver.validRange(definition.turnpike) === null)) {
+    throw new TypeError(
+      `plugin ${definition.name}: turnpike must be a semver range such as "^0.1.0", got ${JSON.stringify(definition.turnpike)}`,
+    );
+  }
   return brand({ ...definition }, PLUGIN_BRAND);
 }
 

@@ -7,8 +7,10 @@ import { existsSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import semver from "semver";
 import { ConfigError } from "../errors.js";
 import { isConditionDefinition, isPluginDefinition, isPolicyDefinition, type PluginDefinition } from "../pipeline/define.js";
+import { CORE_VERSION } from "./core-version.js";
 
 /** First-party policies, available without a `plugins:` entry when their package is installed. */
 export const FIRST_PARTY_POLICIES: Readonly<Record<string, string>> = {
@@ -75,6 +77,16 @@ export async function loadPlugin(name: string, baseDir: string, configPath: stri
   if (!isPluginDefinition(plugin)) {
     throw new ConfigError([
       { path: configPath, message: `plugin ${JSON.stringify(name)} must export a definePlugin(...) result as its default export` },
+    ]);
+  }
+  // As Fastify checks a plugin's `fastify` range: a plugin built for another Turnpike is refused by
+  // name and version here, not left to fail on the first request.
+  if (plugin.turnpike !== undefined && !semver.satisfies(CORE_VERSION, plugin.turnpike, { includePrerelease: true })) {
+    throw new ConfigError([
+      {
+        path: configPath,
+        message: `plugin ${JSON.stringify(name)} works with Turnpike ${plugin.turnpike}, but this is Turnpike ${CORE_VERSION}: install a version of the plugin made for it`,
+      },
     ]);
   }
   const problems = [];

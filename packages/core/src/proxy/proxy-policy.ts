@@ -46,6 +46,7 @@ function hasBody(req: Request): boolean {
 /** The `proxy` policy. */
 export const proxyPolicy = definePolicy<ProxyOptions>({
   name: "proxy",
+  phase: "backend",
   description: "Forwards the request to a service, balancing across its instances.",
   schema: proxySchema,
   create(policyOptions, ctx) {

@@ -202,6 +202,7 @@ function keepCorsDecision(res: Response): void {
 /** The `cors` policy. */
 export const corsPolicy = definePolicy<CorsOptions>({
   name: "cors",
+  phase: "access",
   description: "Answers CORS preflights and adds CORS headers to responses.",
   schema: corsSchema,
   create(options, ctx) {

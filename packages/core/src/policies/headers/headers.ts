@@ -69,6 +69,7 @@ function compileHeaders(options: HeadersOptions, ctx: PolicyContext): HeaderEdit
 /** The `headers` policy. */
 export const headersPolicy = definePolicy<HeadersOptions>({
   name: "headers",
+  phase: "transform",
   description: "Sets request headers for the upstream from the consumer, the request or literals.",
   schema: headersSchema,
   create(options, ctx) {

@@ -48,6 +48,7 @@ function compileList(entries: string[], at: string, problems: ConfigProblem[]): 
 /** The `ip-filter` policy. */
 export const ipFilterPolicy = definePolicy<IpFilterOptions>({
   name: "ip-filter",
+  phase: "access",
   description: "Refuses (403) clients whose address is outside `allow` or inside `deny`; the address honours `trustProxy`.",
   schema: {
     type: "object",

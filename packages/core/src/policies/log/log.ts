@@ -62,6 +62,7 @@ function registerTokens(): void {
 /** The `log` policy. */
 export const logPolicy = definePolicy<LogOptions>({
   name: "log",
+  phase: "observe",
   description: "Logs a message per request, or an access-log line when the response finishes.",
   schema: {
     type: "object",

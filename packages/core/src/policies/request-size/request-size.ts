@@ -31,6 +31,7 @@ class ByteLimit extends Transform {
 /** The `request-size` policy. */
 export const requestSizePolicy = definePolicy<RequestSizeOptions>({
   name: "request-size",
+  phase: "traffic",
   description: "Rejects request bodies larger than a limit with 413.",
   schema: {
     type: "object",

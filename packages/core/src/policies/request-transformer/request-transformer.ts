@@ -78,6 +78,7 @@ function replaceBody(req: Request, res: Response, body: Buffer): void {
 /** The `request-transformer` policy. */
 export const requestTransformerPolicy = definePolicy<TransformerOptions>({
   name: "request-transformer",
+  phase: "transform",
   description: "Adds and removes request headers and JSON or form body properties before proxying.",
   schema: transformerSchema("request"),
   create(options, ctx) {

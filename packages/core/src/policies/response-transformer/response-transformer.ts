@@ -229,6 +229,7 @@ function wrapBody(
 /** The `response-transformer` policy. */
 export const responseTransformerPolicy = definePolicy<TransformerOptions>({
   name: "response-transformer",
+  phase: "transform",
   description: "Adds and removes response headers and JSON body properties before the response reaches the client.",
   schema: transformerSchema("response"),
   create(options, ctx) {

@@ -12,6 +12,7 @@ export interface TerminateOptions {
 /** The `terminate` policy. */
 export const terminatePolicy = definePolicy<TerminateOptions>({
   name: "terminate",
+  phase: "backend",
   description: "Answers the request with a fixed status and text, without calling any service.",
   schema: {
     type: "object",

@@ -15,6 +15,7 @@ const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 /** The `basic-auth` policy. */
 export const basicAuthPolicy = definePolicy<BasicAuthOptions>({
   name: "basic-auth",
+  phase: "auth",
   description: "Authenticates HTTP Basic credentials: a consumer's username and basic-auth password.",
   schema: basicAuthSchema,
   create(options, ctx) {

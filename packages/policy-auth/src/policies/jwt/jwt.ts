@@ -49,6 +49,7 @@ function fromClaims(sub: string, claims: Readonly<Record<string, unknown>>): Jwt
 /** The `jwt` policy. */
 export const jwtPolicy = definePolicy<JwtOptions>({
   name: "jwt",
+  phase: "auth",
   description: "Authenticates JSON Web Tokens (HS/RS/ES/PS, secret, public key or JWKS), optionally tied to jwt credentials.",
   schema: jwtSchema,
   async create(options, ctx) {

@@ -15,6 +15,7 @@ import { keyAuthSchema, type KeyAuthOptions } from "./key-auth-schema.js";
 /** The `key-auth` policy. */
 export const keyAuthPolicy = definePolicy<KeyAuthOptions>({
   name: "key-auth",
+  phase: "auth",
   description: "Authenticates API keys (`keyId:keySecret`) from a header or the query string.",
   schema: keyAuthSchema,
   create(options, ctx) {

@@ -2,7 +2,7 @@
  * The policy's options: validation with paths, load-time warnings, loading by name, the memory bound.
  */
 import { describe, expect, it } from "@jest/globals";
-import { createGateway, silentLogger, type GatewayConfig } from "@turnpike/core";
+import { createGateway, definePolicy, silentLogger, type GatewayConfig } from "@turnpike/core";
 import { createPolicyApp } from "@turnpike/testing";
 import { cachePolicy } from "../../index.js";
 import { send, startCacheGateway } from "../../../test/support/harness.js";
@@ -59,6 +59,39 @@ describe("cache options", () => {
       expect.arrayContaining([expect.stringMatching(/^pipelines\.api\.policies\[0\]\.cache: cache runs before key-auth/)]),
     );
     await gw.close();
+  });
+
+  it("knows authentication steps by their declared phase, not by name: a plugin's counts, other steps do not", async () => {
+    const passThrough = (phase?: "auth" | "transform") =>
+      definePolicy({
+        name: phase === "auth" ? "sso-auth" : "stamp",
+        ...(phase ? { phase } : {}),
+        schema: { type: "object", properties: {} },
+        create: () => (_req, _res, next) => next(),
+      });
+    const gw = await createGateway({
+      logger: silentLogger,
+      policies: [cachePolicy, passThrough("auth"), passThrough()],
+      config: pipelineWith([
+        { stamp: {} },
+        { cache: [{ action: { ttl: 5 } }, { action: { ttl: 9 } }] },
+        { stamp: {} },
+        { "sso-auth": {} },
+        { proxy: { url: "http://127.0.0.1:9" } },
+      ]),
+    });
+    expect(gw.snapshot.warnings.filter((w) => w.includes("cache runs before"))).toEqual([
+      "pipelines.api.policies[1].cache[0].action: cache runs before sso-auth: cached responses are answered without authentication; put cache after the authentication policies",
+      "pipelines.api.policies[1].cache[1].action: cache runs before sso-auth: cached responses are answered without authentication; put cache after the authentication policies",
+    ]);
+    await gw.close();
+    const after = await createGateway({
+      logger: silentLogger,
+      policies: [cachePolicy, passThrough("auth"), passThrough()],
+      config: pipelineWith([{ "sso-auth": {} }, { cache: { ttl: 5 } }, { stamp: {} }, { proxy: { url: "http://127.0.0.1:9" } }]),
+    });
+    expect(after.snapshot.warnings).toEqual([]);
+    await after.close();
   });
 
   it("is available by name without a plugins: entry (first-party package)", async () => {

@@ -13,24 +13,18 @@ import type { CacheStore } from "../../stores/cache-store.js";
 import { MemoryStore } from "../../stores/memory-store.js";
 import { RedisStore } from "../../stores/redis-store.js";
 
-/** Policies that authenticate: a hit answered before them would skip authentication. */
-const AUTH_POLICIES = new Set(["key-auth", "basic-auth", "jwt", "oauth2"]);
-
 /** What {@link createCachePolicy} can be given (tests drive the clock). */
 export interface CachePolicyDependencies {
   /** Time source for freshness, ages and retention. Default: `Date.now`. */
   clock?: Clock;
 }
 
+/** A hit answered before an authentication step would skip it: any policy declaring phase `auth` counts. */
 function warnIfBeforeAuth(ctx: PolicyContext): void {
-  const pipeline = ctx.config.pipelines.find((p) => p.name === ctx.pipeline);
-  if (!pipeline) return;
-  const own = pipeline.policies.findIndex((entry) => ctx.path === entry.path || ctx.path.startsWith(`${entry.path}.`));
-  if (own === -1) return;
-  const later = pipeline.policies.slice(own + 1).find((entry) => AUTH_POLICIES.has(entry.name));
+  const later = ctx.pipelineSteps.slice(ctx.stepIndex + 1).find((step) => step.phase === "auth");
   if (later)
     ctx.warn(
-      `cache runs before ${later.name}: cached responses are answered without authentication; put cache after the authentication policies`,
+      `cache runs before ${later.policy}: cached responses are answered without authentication; put cache after the authentication policies`,
     );
 }
 
@@ -39,6 +33,7 @@ export function createCachePolicy(dependencies: CachePolicyDependencies = {}): P
   const clock = dependencies.clock ?? systemClock;
   return definePolicy<CacheOptions>({
     name: "cache",
+    phase: "cache",
     description: "Answers repeated requests from a shared HTTP cache (memory or Redis), per RFC 9111.",
     schema: cacheSchema,
     create(raw, ctx) {

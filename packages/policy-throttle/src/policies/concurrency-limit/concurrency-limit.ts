@@ -44,6 +44,7 @@ function openGates(
 /** The `concurrency-limit` policy. */
 export const concurrencyLimitPolicy = definePolicy<ConcurrencyLimitOptions>({
   name: "concurrency-limit",
+  phase: "traffic",
   description: "Limits requests in flight per key or per service; the excess waits briefly or is answered 503.",
   schema: concurrencyLimitSchema,
   create(options, ctx) {

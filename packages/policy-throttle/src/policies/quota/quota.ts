@@ -17,6 +17,7 @@ import { quotaSchema, type QuotaOptions } from "./quota-schema.js";
 /** The `quota` policy. */
 export const quotaPolicy = definePolicy<QuotaOptions>({
   name: "quota",
+  phase: "traffic",
   description: "Limits requests per consumer (or other key) per calendar day, week or month; 429 once the quota is used up.",
   schema: quotaSchema,
   create(options, ctx) {

@@ -18,6 +18,7 @@ const THROTTLED_HELP = "Requests refused by a throttling policy";
 /** The `rate-limit` policy. */
 export const rateLimitPolicy = definePolicy<RateLimitOptions>({
   name: "rate-limit",
+  phase: "traffic",
   description: "Limits requests per key (client IP, consumer, header, template) in fixed windows; 429 beyond the limit.",
   schema: rateLimitSchema,
   create(options, ctx) {
