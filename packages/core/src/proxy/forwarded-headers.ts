@@ -131,26 +131,31 @@ export function buildUpstreamHeaders(headers: IncomingHttpHeaders, facts: Forwar
 }
 
 /**
- * Copies the upstream's response headers (undici's raw `[name, value, ...]` buffers) onto `res`, without
+ * Copies the upstream's response headers (a raw `[name, value, ...]` list) onto `res`, without
  * hop-by-hop headers and without overriding headers the gateway already set (`x-request-id`, CORS, ...).
  * @throws when a header value is not valid HTTP (the caller answers 502).
  */
 export function copyResponseHeaders(
-  rawHeaders: readonly Buffer[],
+  rawHeaders: readonly (Buffer | string)[],
   res: { getHeaderNames(): string[]; appendHeader(name: string, value: string): unknown },
 ): void {
   const preset = res.getHeaderNames();
   let named: Set<string> | undefined;
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    if (rawHeaders[i]!.length === 10 && rawHeaders[i]!.toString("latin1").toLowerCase() === "connection") {
-      named = connectionTokens(rawHeaders[i + 1]!.toString("latin1"));
+    if (rawHeaders[i]!.length === 10 && latin1(rawHeaders[i]!).toLowerCase() === "connection") {
+      named = connectionTokens(latin1(rawHeaders[i + 1]!));
     }
   }
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i]!.toString("latin1");
+    const name = latin1(rawHeaders[i]!);
     const lower = name.toLowerCase();
     if (HOP_BY_HOP.has(lower) || (named !== undefined && named.has(lower))) continue;
     if (preset.length > 0 && preset.includes(lower)) continue;
-    res.appendHeader(name, rawHeaders[i + 1]!.toString("latin1"));
+    res.appendHeader(name, latin1(rawHeaders[i + 1]!));
   }
+}
+
+// Header bytes as HTTP/1.1 defines them (ISO-8859-1), whether undici hands over buffers or strings.
+function latin1(value: Buffer | string): string {
+  return typeof value === "string" ? value : value.toString("latin1");
 }

@@ -136,7 +136,6 @@ export const proxyPolicy = definePolicy<ProxyOptions>({
       }
       state.upstream = { url: target.origin };
       forward(
-        req,
         res,
         state,
         {

@@ -3,7 +3,8 @@
  * the client into the upstream connection and the response streams back, with backpressure both ways
  * and nothing buffered whole. A client that goes away aborts its upstream request.
  */
-import type { Request, Response } from "express";
+import type { Response } from "express";
+import type { IncomingHttpHeaders } from "node:http";
 import { performance } from "node:perf_hooks";
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
@@ -54,16 +55,38 @@ export function upstreamError(err: unknown): GatewayError {
   return new GatewayError("UPSTREAM_UNAVAILABLE", undefined, { cause: err });
 }
 
+/**
+ * The upstream's response headers as a flat `[name, value, ...]` list: the lines as received when undici
+ * gives them (it does for HTTP/1.1: names keep their case, repeated headers their order), else rebuilt
+ * from the parsed headers.
+ */
+export function responseHeaderList(
+  controller: Pick<Dispatcher.DispatchController, "rawHeaders">,
+  headers: IncomingHttpHeaders,
+): readonly (Buffer | string)[] {
+  const raw = controller.rawHeaders;
+  if (Array.isArray(raw)) return raw;
+  const list: string[] = [];
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
+    if (Array.isArray(value)) for (const v of value) list.push(name, v);
+    else if (value !== undefined) list.push(name, value);
+  }
+  return list;
+}
+
+const clientGone = (): GatewayError => new GatewayError("BAD_REQUEST", "client closed the connection");
+
 // A class rather than a closure-per-callback object: one allocation per request, monomorphic calls.
+// It implements undici's controller interface (the one undici 8 keeps): pause()/resume() for
+// backpressure, abort() when the client goes away.
 class ForwardHandler implements Dispatcher.DispatchHandler {
-  private abortUpstream: ((reason?: Error) => void) | undefined;
-  private resumeUpstream: (() => void) | undefined;
+  private controller: Dispatcher.DispatchController | undefined;
   private waitingForDrain = false;
   private ended = false;
   private readonly startedAt = performance.now();
 
   constructor(
-    private readonly req: Request,
     private readonly res: Response,
     private readonly state: RequestState,
     private readonly exchange: Exchange,
@@ -74,12 +97,12 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
 
   private readonly onClientClose = (): void => {
     // The response closed before the upstream finished: the client went away (or we destroyed it).
-    if (!this.ended && this.abortUpstream) this.abortUpstream(new GatewayError("BAD_REQUEST", "client closed the connection"));
+    if (!this.ended) this.controller?.abort(clientGone());
   };
 
   private readonly onDrain = (): void => {
     this.waitingForDrain = false;
-    this.resumeUpstream?.();
+    this.controller?.resume();
   };
 
   private finish(): void {
@@ -88,52 +111,61 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     this.exchange.onEnd();
   }
 
-  onConnect(abort: (err?: Error) => void): void {
-    this.abortUpstream = abort;
-    if (this.res.destroyed) abort(new GatewayError("BAD_REQUEST", "client closed the connection"));
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    // Called again with a new controller if undici retries the request on another connection.
+    this.controller = controller;
+    if (this.res.destroyed) controller.abort(clientGone());
   }
 
-  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
-    if (statusCode < 200) return true; // 1xx informational answers are not relayed
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+    if (statusCode < 200) return; // 1xx informational answers are not relayed
     const upstream = this.state.upstream;
     if (upstream) upstream.latencyMs = performance.now() - this.startedAt;
-    this.resumeUpstream = resume;
     const res = this.res;
-    if (res.headersSent || res.destroyed) {
-      this.abortUpstream?.();
-      return false;
+    if (res.destroyed) {
+      controller.abort(clientGone());
+      return;
+    }
+    if (res.headersSent) {
+      controller.abort(new Error("the response was already started by a policy"));
+      return;
     }
     try {
-      copyResponseHeaders(rawHeaders, res);
+      copyResponseHeaders(responseHeaderList(controller, headers), res);
     } catch (err) {
-      this.abortUpstream?.(upstreamError(err));
-      return false;
+      controller.abort(upstreamError(err));
+      return;
     }
     res.writeHead(statusCode);
-    return true;
   }
 
-  onData(chunk: Buffer): boolean {
-    if (this.res.write(chunk)) return true;
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.res.write(chunk)) return;
+    // The client's socket buffer is full: stop reading from the upstream until it drains.
+    controller.pause();
     if (!this.waitingForDrain) {
       this.waitingForDrain = true;
       this.res.once("drain", this.onDrain);
     }
-    return false;
   }
 
-  onComplete(): void {
+  onResponseEnd(): void {
     this.finish();
     this.res.end();
   }
 
-  onError(err: Error): void {
+  onResponseError(_controller: Dispatcher.DispatchController | undefined, err: Error): void {
+    this.fail(err);
+  }
+
+  /** Ends the exchange on a failure: a 502/504 when nothing was sent yet, else a cut connection. */
+  fail(err: unknown): void {
     this.finish();
     const res = this.res;
     if (res.destroyed) return; // the client is gone; nothing to answer
     if (res.headersSent) {
       // The response started: cut the connection so the client cannot take a truncated body for a whole one.
-      res.destroy(err);
+      res.destroy(err as Error);
       return;
     }
     this.next(upstreamError(err));
@@ -141,8 +173,8 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
 }
 
 /** Sends `exchange` upstream and streams the answer into `res`; errors go to `next` (502/504). */
-export function forward(req: Request, res: Response, state: RequestState, exchange: Exchange, next: (err?: unknown) => void): void {
-  const handler = new ForwardHandler(req, res, state, exchange, next);
+export function forward(res: Response, state: RequestState, exchange: Exchange, next: (err?: unknown) => void): void {
+  const handler = new ForwardHandler(res, state, exchange, next);
   try {
     exchange.dispatcher.dispatch(
       {
@@ -157,6 +189,6 @@ export function forward(req: Request, res: Response, state: RequestState, exchan
       handler,
     );
   } catch (err) {
-    handler.onError(err as Error);
+    handler.fail(err);
   }
 }
