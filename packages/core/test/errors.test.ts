@@ -34,14 +34,27 @@ function sourceFiles(dir: string): string[] {
   return files;
 }
 
-/** The code of every `new GatewayError("CODE", ...)` in the sources, with where it is (comments are not code). */
-function raisedCodes(): { code: string; at: string }[] {
+/**
+ * Scans the sources: the code of every `new GatewayError("CODE", ...)`, and every `x instanceof
+ * GatewayError` or `instanceof ConfigError` (comments are not code).
+ */
+function scanSources(): { raised: { code: string; at: string }[]; instanceofChecks: string[] } {
   const found: { code: string; at: string }[] = [];
+  const instanceofChecks: string[] = [];
   for (const file of [...sourceFiles(path.join(root, "packages")), ...sourceFiles(path.join(root, "examples"))]) {
     const text = readFileSync(file, "utf8");
-    if (!text.includes("GatewayError")) continue;
+    if (!text.includes("GatewayError") && !text.includes("ConfigError")) continue;
     const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false);
     const visit = (node: ts.Node): void => {
+      if (
+        ts.isBinaryExpression(node) &&
+        node.operatorToken.kind === ts.SyntaxKind.InstanceOfKeyword &&
+        ts.isIdentifier(node.right) &&
+        (node.right.text === "GatewayError" || node.right.text === "ConfigError")
+      ) {
+        const line = source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1;
+        instanceofChecks.push(`${path.relative(root, file)}:${line}: ${node.getText(source)}`);
+      }
       if (ts.isNewExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === "GatewayError") {
         const first = node.arguments?.[0];
         const line = source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1;
@@ -54,7 +67,7 @@ function raisedCodes(): { code: string; at: string }[] {
     };
     visit(source);
   }
-  return found;
+  return { raised: found, instanceofChecks };
 }
 
 describe("the error table", () => {
@@ -74,12 +87,18 @@ describe("the error table", () => {
   });
 
   it("has every code the packages raise, and no code that nothing raises", () => {
-    const raised = raisedCodes();
+    const { raised } = scanSources();
     expect(raised.length).toBeGreaterThan(codes.length);
     const unknown = raised.filter((r) => !(r.code in ERROR_CODES));
     expect(unknown).toEqual([]);
     const used = new Set(raised.map((r) => r.code));
     expect(codes.filter((code) => !used.has(code))).toEqual([]);
+  });
+});
+
+describe("recognising errors in the sources", () => {
+  it("uses isGatewayError and isConfigError, never instanceof (another copy of core would not match)", () => {
+    expect(scanSources().instanceofChecks).toEqual([]);
   });
 });
 
