@@ -10,7 +10,8 @@ const config: Config = {
   // A policy's tests sit beside it (src/policies/<name>/<name>.test.ts); other suites live in test/.
   testMatch: ["**/test/**/*.test.ts", "**/src/**/*.test.ts"],
   moduleNameMapper: {
-    "^@turnpike/(core|testing|policy-auth|policy-throttle|policy-cache|openapi|admin|cli)$": "<rootDir>/packages/$1/src/index.ts",
+    "^@turnpike/(core|testing|policy-auth|policy-throttle|policy-cache|policy-compose|openapi|admin|cli)$":
+      "<rootDir>/packages/$1/src/index.ts",
     "^(\\.{1,2}/.*)\\.js$": "$1",
   },
   transform: {

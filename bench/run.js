@@ -6,11 +6,12 @@
 //   npm run bench                       # direct vs proxy-only
 //   npm run bench -- proxy keyauth cache policies
 //   DURATION=10 CONNS=50 npm run bench
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { canPin, has, onCpu, start, stop } from "./child-processes.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const DURATION = Number(process.env.DURATION ?? 5);
@@ -32,43 +33,11 @@ const CONFIGS = {
     `${head(p, u)}pipelines: { bench: { apiEndpoints: [all], policies: [ { cache: { ttl: 60 } }, { proxy: { serviceEndpoint: upstream } } ] } }\n`,
 };
 
-function has(cmd) {
-  return spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
-}
 if (!has("wrk")) {
   console.error("npm run bench needs wrk (Debian: apt-get install wrk)");
   process.exit(1);
 }
-const pin = has("taskset") && os.cpus().length >= 2;
-const onCpu = (cpu, cmd, args) => (pin ? ["taskset", ["-c", String(cpu), cmd, ...args]] : [cmd, args]);
-
-function start(cpu, cmd, args, ready) {
-  const [bin, argv] = onCpu(cpu, cmd, args);
-  const child = spawn(bin, argv, {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, NODE_ENV: "production", TURNPIKE_LOG_LEVEL: "warn" },
-  });
-  let out = "";
-  return new Promise((resolve, reject) => {
-    const onData = (d) => {
-      out += d;
-      const m = ready.exec(out);
-      if (m) resolve({ child, url: m[1] });
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    child.once("exit", (code) => reject(new Error(`${cmd} exited (${code}): ${out}`)));
-  });
-}
-
-function stop(child) {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once("exit", resolve);
-    child.kill("SIGTERM");
-    setTimeout(() => child.kill("SIGKILL"), 5000).unref();
-  });
-}
+const pin = canPin;
 
 function wrk(url, seconds) {
   const [bin, argv] = onCpu(1, "wrk", ["-t1", `-c${CONNS}`, `-d${seconds}s`, "--latency", "-H", `Authorization: apiKey ${KEY}`, url]);
@@ -87,17 +56,17 @@ const work = mkdtempSync(path.join(os.tmpdir(), "turnpike-bench-"));
 const rows = [];
 try {
   for (const target of targets) {
-    const upstream = await start(1, process.execPath, [path.join(root, "bench", "upstream.js")], /upstream listening on (\S+)/);
+    const upstream = await start(process.execPath, [path.join(root, "bench", "upstream.js")], /upstream listening on (\S+)/, { cpu: 1 });
     const upPort = new URL(upstream.url).port;
     wrk(upstream.url + PATH, WARMUP);
     const before = wrk(upstream.url + PATH, 2).rps;
     const file = path.join(work, `${target}.yml`);
     writeFileSync(file, CONFIGS[target](0, upPort));
     const gateway = await start(
-      0,
       process.execPath,
       [path.join(root, "packages", "cli", "dist", "bin.js"), "start", "-c", file, "--no-watch"],
       /gateway listening on (\S+)/,
+      { cpu: 0 },
     );
     wrk(gateway.url + PATH, WARMUP);
     const result = wrk(gateway.url + PATH, DURATION);

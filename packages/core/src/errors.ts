@@ -148,6 +148,25 @@ export const ERROR_CODES = {
       "The upstream's answer is not valid HTTP (bad status line, invalid header values, broken framing), or `response-transformer` " +
       "got a JSON body nested deeper than its `maxBodyDepth`.",
   },
+  UPSTREAM_RESPONSE_TOO_LARGE: {
+    status: 502,
+    message: "The upstream service's answer is larger than allowed",
+    when: "An upstream answer the gateway reads whole (an `aggregate` call) is larger than its `maxBodySize`.",
+  },
+  AGGREGATE_CALL_FAILED: {
+    status: 502,
+    message: "A call of the aggregate failed",
+    when:
+      "`aggregate` with `onPartialFailure: fail`: one of its calls failed (could not connect, timed out, answered a non-2xx status, " +
+      "a body that is not JSON or one over its size cap); the message names the call and the reason.",
+  },
+  FUNCTION_FAILED: {
+    status: 502,
+    message: "The function failed",
+    when:
+      "A `function` handler threw or rejected, crashed its worker thread, or returned something that is not a valid response. " +
+      "The error and its stack are logged with the request id, never answered.",
+  },
   RESPONSE_VALIDATION_FAILED: {
     status: 502,
     message: "The upstream service's response does not match the API description",
@@ -176,6 +195,12 @@ export const ERROR_CODES = {
     status: 504,
     message: "The upstream service did not answer in time",
     when: "The upstream did not accept the connection within the connect timeout, or send its response head within `proxyTimeout`.",
+  },
+  FUNCTION_TIMEOUT: {
+    status: 504,
+    message: "The function did not answer in time",
+    when:
+      "A `function` handler ran past its `timeout` (its worker thread is terminated and replaced), or no worker was free within it.",
   },
 } as const satisfies Record<string, ErrorCodeEntry>;
 

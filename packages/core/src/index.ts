@@ -82,12 +82,17 @@ export { builtinConditions } from "./pipeline/conditions.js";
 export { builtinPolicies } from "./policies/index.js";
 export { FIRST_PARTY_POLICIES, loadPlugin, resolvePlugin } from "./plugins/load-plugins.js";
 export { compileTemplate } from "./expressions/compile-template.js";
-export type { Template } from "./expressions/compile-template.js";
+export type { Template, TemplateOptions, TemplateVariables } from "./expressions/compile-template.js";
 export { parseByteSize, payloadTooLarge } from "./http/body-size.js";
 export { hasRequestBody, readJsonRequestBody, readRequestBody } from "./http/request-body.js";
 export type { JsonBodyLimits, JsonRequestBody } from "./http/request-body.js";
 export { DEFAULT_MAX_BODY_DEPTH, jsonDepthExceeds, maxBodyDepthSchema, parseJsonBody } from "./http/json-body.js";
 export type { JsonBodyResult } from "./http/json-body.js";
+export { createUpstreamClient } from "./proxy/upstream-client.js";
+export { proxySchema } from "./proxy/proxy-schema.js";
+export { forwardedRequestHeaders } from "./proxy/upstream.js";
+export { connectionTokens, isHopByHopHeader } from "./proxy/forwarded-headers.js";
+export type { UpstreamAnswer, UpstreamCall, UpstreamClient } from "./proxy/upstream-client.js";
 export { applyHeaderArgument, chunkToBuffer, endArguments, setLengthOfSingleEnd } from "./http/response-writes.js";
 
 // OpenAPI documents

@@ -18,7 +18,7 @@ async function publishedFiles(workspace: string): Promise<string[]> {
 }
 
 describe("published files", () => {
-  it.each(["packages/core", "packages/policy-throttle", "packages/policy-cache", "packages/testing"])(
+  it.each(["packages/core", "packages/policy-throttle", "packages/policy-cache", "packages/policy-compose", "packages/testing"])(
     "%s publishes its build and no tests",
     async (workspace) => {
       const files = await publishedFiles(workspace);

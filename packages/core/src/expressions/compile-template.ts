@@ -4,22 +4,42 @@
  * request; here a template may only read properties, so nothing from the config is ever executed.
  *
  * Inside `${...}`: a property path from a root (`req`, `res`, `consumer`, `requestID`, `apiEndpoint`,
- * `egContext`), with `.name` and `['name']`/`[0]` accessors, string or number literals, and `||` / `??`
- * to fall back to the next alternative when one is empty.
+ * `egContext`, and the variables a policy declares, such as the `aggregate` policy's `calls`), with
+ * `.name` and `['name']`/`[0]` accessors, string or number literals, and `||` / `??` to fall back to the
+ * next alternative when one is empty.
  */
 import type { Request, Response } from "express";
 import { ConfigError } from "../errors.js";
 
-/** A compiled template: call it with a request and response to get the string. */
+/** Values of the variables a template was compiled with ({@link TemplateOptions.variables}). */
+export type TemplateVariables = Readonly<Record<string, unknown>>;
+
+/**
+ * A compiled template: call it with a request and response (and the values of its declared
+ * variables) to get the string.
+ */
 export interface Template {
-  (req: Request, res: Response): string;
+  (req: Request, res: Response, variables?: TemplateVariables): string;
   /** The template as written. */
   readonly source: string;
   /** True when the template has no `${...}` part (its value never changes). */
   readonly constant: boolean;
+  /** Every property path the template reads, root first (`["calls", "user", "body", "id"]`). */
+  readonly reads: readonly (readonly (string | number)[])[];
 }
 
-type Getter = (req: Request, res: Response) => unknown;
+/** Options of {@link compileTemplate}. */
+export interface TemplateOptions {
+  /**
+   * Extra root names, read from the template's third argument: the `aggregate` policy declares `calls`
+   * so that `${calls.user.body.id}` reads an earlier call's answer.
+   */
+  readonly variables?: readonly string[];
+  /** Applied to each interpolated value, never to the literal text (e.g. `encodeURIComponent` in a URL path). */
+  readonly encode?: (value: string) => string;
+}
+
+type Getter = (req: Request, res: Response, variables: TemplateVariables | undefined) => unknown;
 
 const ROOTS: Record<string, Getter> = {
   req: (req) => req,
@@ -87,11 +107,12 @@ class Tokens {
   }
 }
 
-function compilePath(tokens: Tokens, fail: (message: string) => never): Getter {
+function compilePath(tokens: Tokens, fail: (message: string) => never, scope: Scope): Getter {
   const literal = tokens.literal();
   if (literal !== undefined) return () => literal;
 
   let root = tokens.identifier();
+  const variable = scope.variables.has(root);
   if (root === "egContext") {
     if (tokens.peek(".")) {
       tokens.take(".");
@@ -101,8 +122,9 @@ function compilePath(tokens: Tokens, fail: (message: string) => never): Getter {
     }
     if (!EG_CONTEXT_ROOTS.has(root)) fail(`egContext.${root} is not available`);
   }
-  const namedRoot = ROOTS[root];
-  if (!namedRoot) fail(`unknown name "${root}" (use one of ${Object.keys(ROOTS).join(", ")})`);
+  const variableName = root;
+  const namedRoot: Getter | undefined = variable ? (_req, _res, values) => values?.[variableName] : ROOTS[root];
+  if (!namedRoot) fail(`unknown name "${root}" (use one of ${[...Object.keys(ROOTS), ...scope.variables].join(", ")})`);
 
   const keys: (string | number)[] = [];
   for (;;) {
@@ -118,16 +140,17 @@ function compilePath(tokens: Tokens, fail: (message: string) => never): Getter {
     }
   }
   for (const key of keys) if (typeof key === "string" && FORBIDDEN.has(key)) fail(`"${key}" may not be read`);
+  scope.reads.push([root, ...keys]);
   let rootGetter: Getter = namedRoot;
-  if (root === "req" && keys[0] === "user") {
+  if (!variable && root === "req" && keys[0] === "user") {
     // Express Gateway's auth policies put the consumer on `req.user` (`${req.user.id}` in rate-limit keys);
     // Turnpike keeps it in res.locals.turnpike.consumer. Read req.user when something set it, else the consumer.
     keys.shift();
     rootGetter = (req, res) => (req as { user?: unknown }).user ?? res.locals.turnpike?.consumer;
   }
 
-  return (req, res) => {
-    let value: unknown = rootGetter(req, res);
+  return (req, res, values) => {
+    let value: unknown = rootGetter(req, res, values);
     for (const key of keys) {
       if (value === null || value === undefined) return undefined;
       value = (value as Record<string | number, unknown>)[key];
@@ -136,15 +159,21 @@ function compilePath(tokens: Tokens, fail: (message: string) => never): Getter {
   };
 }
 
-function compileExpression(source: string, fail: (message: string) => never): Getter {
+/** What compiling one template collects: the names it may read and the paths it does read. */
+interface Scope {
+  readonly variables: ReadonlySet<string>;
+  readonly reads: (string | number)[][];
+}
+
+function compileExpression(source: string, fail: (message: string) => never, scope: Scope): Getter {
   const tokens = new Tokens(source, fail);
-  const alternatives: Getter[] = [compilePath(tokens, fail)];
-  while (tokens.take("||") || tokens.take("??")) alternatives.push(compilePath(tokens, fail));
+  const alternatives: Getter[] = [compilePath(tokens, fail, scope)];
+  while (tokens.take("||") || tokens.take("??")) alternatives.push(compilePath(tokens, fail, scope));
   if (!tokens.done()) fail(`unexpected "${source.trim()}": only property paths, literals, || and ?? are allowed`);
   if (alternatives.length === 1) return alternatives[0]!;
-  return (req, res) => {
+  return (req, res, values) => {
     for (const get of alternatives) {
-      const value = get(req, res);
+      const value = get(req, res, values);
       if (value !== undefined && value !== null && value !== "" && value !== false) return value;
     }
     return undefined;
@@ -165,13 +194,21 @@ function stringify(value: unknown): string {
  * ```ts
  * const key = compileTemplate("${req.user.id || req.ip}");
  * key(req, res); // "alice" or "127.0.0.1"
+ * const path = compileTemplate("/profiles/${calls.user.body.id}", "", { variables: ["calls"], encode: encodeURIComponent });
+ * path(req, res, { calls: { user: { body: { id: "a b" } } } }); // "/profiles/a%20b"
  * ```
  * @throws ConfigError (at `path`) when the template is malformed or reads something it may not.
  */
-export function compileTemplate(template: string, path = ""): Template {
+export function compileTemplate(template: string, path = "", options: TemplateOptions = {}): Template {
   const fail = (message: string): never => {
     throw new ConfigError([{ path, message: `invalid template ${JSON.stringify(template)}: ${message}` }]);
   };
+  for (const name of options.variables ?? []) {
+    if (ROOTS[name] !== undefined || name === "egContext") fail(`variable "${name}" would hide a built-in name`);
+  }
+  const scope: Scope = { variables: new Set(options.variables), reads: [] };
+  const encode = options.encode;
+  const render = encode === undefined ? stringify : (value: unknown) => encode(stringify(value));
   const parts: (string | Getter)[] = [];
   let i = 0;
   while (i < template.length) {
@@ -183,24 +220,25 @@ export function compileTemplate(template: string, path = ""): Template {
     if (start > i) parts.push(template.slice(i, start));
     const end = template.indexOf("}", start);
     if (end === -1) fail("missing }");
-    parts.push(compileExpression(template.slice(start + 2, end), fail));
+    parts.push(compileExpression(template.slice(start + 2, end), fail, scope));
     i = end + 1;
   }
 
-  let evaluate: (req: Request, res: Response) => string;
+  let evaluate: (req: Request, res: Response, values?: TemplateVariables) => string;
   const only = parts[0];
   if (parts.length === 0) {
     evaluate = () => "";
   } else if (parts.length === 1 && typeof only === "string") {
     evaluate = () => only;
   } else if (parts.length === 1 && typeof only === "function") {
-    evaluate = (req, res) => stringify(only(req, res));
+    evaluate = (req, res, values) => render(only(req, res, values));
   } else {
-    evaluate = (req, res) => {
+    evaluate = (req, res, values) => {
       let out = "";
-      for (const part of parts) out += typeof part === "string" ? part : stringify(part(req, res));
+      for (const part of parts) out += typeof part === "string" ? part : render(part(req, res, values));
       return out;
     };
   }
-  return Object.assign(evaluate, { source: template, constant: parts.every((p) => typeof p === "string") }) as Template;
+  const reads = Object.freeze(scope.reads.map((read) => Object.freeze(read)));
+  return Object.assign(evaluate, { source: template, constant: parts.every((p) => typeof p === "string"), reads }) as Template;
 }

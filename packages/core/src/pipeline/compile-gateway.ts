@@ -194,7 +194,7 @@ export async function compileGateway(loaded: GatewayConfig, services: CompileSer
       logger: services.logger.child(`policy ${policy.name}`),
       stores: services.stores,
       metrics: services.metrics,
-      compileTemplate: (template, path = step.path) => compileTemplate(template, path),
+      compileTemplate: (template, path = step.path, templateOptions) => compileTemplate(template, path, templateOptions),
       warn: (message) => warnings.push(`${step.path}: ${message}`),
       onClose: (close) => closers.push(close),
     };

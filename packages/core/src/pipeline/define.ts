@@ -5,7 +5,7 @@ import type { Request, RequestHandler, Response } from "express";
 import semver from "semver";
 import type { Redis } from "ioredis";
 import type { ApiEndpointConfig, GatewayConfig } from "../config/model.js";
-import type { Template } from "../expressions/compile-template.js";
+import type { Template, TemplateOptions } from "../expressions/compile-template.js";
 import type { Logger } from "../logger.js";
 import type { GatewayMetrics } from "../services/gateway-metrics.js";
 
@@ -92,10 +92,11 @@ export interface PolicyContext {
   /** Counters exposed by the admin API's `GET /metrics`. */
   readonly metrics: GatewayMetrics;
   /**
-   * Compiles a template such as `${req.user.id}` once, at load time.
+   * Compiles a template such as `${req.user.id}` once, at load time (`options`: extra variables, and an
+   * encoding applied to interpolated values).
    * @throws ConfigError when the template is not valid (reported at `path`).
    */
-  compileTemplate(template: string, path?: string): Template;
+  compileTemplate(template: string, path?: string, options?: TemplateOptions): Template;
   /** Records a load-time warning at this policy's path. */
   warn(message: string): void;
   /** Registers cleanup run when the snapshot this policy belongs to is retired. */

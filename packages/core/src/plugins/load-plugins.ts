@@ -23,6 +23,8 @@ export const FIRST_PARTY_POLICIES: Readonly<Record<string, string>> = {
   cache: "@turnpike/policy-cache",
   "openapi-validate": "@turnpike/openapi",
   mock: "@turnpike/openapi",
+  aggregate: "@turnpike/policy-compose",
+  function: "@turnpike/policy-compose",
 };
 
 function isRelative(name: string): boolean {

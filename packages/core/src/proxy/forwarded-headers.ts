@@ -29,6 +29,11 @@ export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   "http2-settings",
 ]);
 
+/** True for a hop-by-hop header (lower-case name), which never crosses the gateway in either direction. */
+export function isHopByHopHeader(name: string): boolean {
+  return HOP_BY_HOP.has(name);
+}
+
 /** Forwarding headers: the gateway decides them (per `xfwd` and `trustProxy`), never a client. */
 export const FORWARDING_HEADERS: ReadonlySet<string> = new Set([
   "x-forwarded-for",

@@ -40,4 +40,26 @@ describe("compileTemplate", () => {
     expect(() => compileTemplate(template, "pipelines.p.policies[0].log.message")).toThrow(ConfigError);
     expect(() => compileTemplate(template, "pipelines.p.policies[0].log.message")).toThrow(message);
   });
+
+  it("reads declared variables from the third argument, and only declared ones", () => {
+    const template = compileTemplate("/profiles/${calls.user.body.profileId}?v=${req.user.id}", "", { variables: ["calls"] });
+    expect(template(req, res, { calls: { user: { body: { profileId: 42 } } } })).toBe("/profiles/42?v=u1");
+    expect(template(req, res)).toBe("/profiles/?v=u1");
+    expect(() => compileTemplate("${calls.user}")).toThrow(/unknown name "calls"/);
+    expect(() => compileTemplate("${x}", "", { variables: ["req"] })).toThrow(/would hide a built-in name/);
+  });
+
+  it("encodes interpolated values, never the literal text", () => {
+    const template = compileTemplate("/a b/${calls.id}", "", { variables: ["calls"], encode: encodeURIComponent });
+    expect(template(req, res, { calls: { id: "../admin?x=1" } })).toBe("/a b/..%2Fadmin%3Fx%3D1");
+  });
+
+  it("lists the property paths it reads", () => {
+    const template = compileTemplate("${calls.user.body['id'] || calls.other} ${req.ip} ${'lit'}", "", { variables: ["calls"] });
+    expect(template.reads).toEqual([
+      ["calls", "user", "body", "id"],
+      ["calls", "other"],
+      ["req", "ip"],
+    ]);
+  });
 });
