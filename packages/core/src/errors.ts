@@ -199,8 +199,7 @@ export const ERROR_CODES = {
   FUNCTION_TIMEOUT: {
     status: 504,
     message: "The function did not answer in time",
-    when:
-      "A `function` handler ran past its `timeout` (its worker thread is terminated and replaced), or no worker was free within it.",
+    when: "A `function` handler ran past its `timeout` (its worker thread is terminated and replaced), or no worker was free within it.",
   },
 } as const satisfies Record<string, ErrorCodeEntry>;
 
