@@ -6,7 +6,7 @@ import tseslint from "typescript-eslint";
 
 export default tseslint.config(
   {
-    ignores: ["**/dist/**", "**/node_modules/**", "**/coverage/**", "bench/**", "**/*.d.ts", "jest.config.ts"],
+    ignores: ["**/dist/**", "**/node_modules/**", "**/coverage/**", "bench/**", "**/*.d.ts", "jest.config.ts", "jest.browser.config.ts"],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

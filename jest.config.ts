@@ -9,6 +9,8 @@ const config: Config = {
   roots: ["<rootDir>/packages", "<rootDir>/examples"],
   // A policy's tests sit beside it (src/policies/<name>/<name>.test.ts); other suites live in test/.
   testMatch: ["**/test/**/*.test.ts", "**/src/**/*.test.ts"],
+  // Browser tests (a real Chromium) run on their own: `npm run test:browser` (jest.browser.config.ts).
+  testPathIgnorePatterns: ["/node_modules/", "\\.browser\\.test\\.ts$"],
   moduleNameMapper: {
     "^@turnpike/(core|testing|policy-auth|policy-throttle|policy-cache|policy-compose|openapi|admin|cli)$":
       "<rootDir>/packages/$1/src/index.ts",

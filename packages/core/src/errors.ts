@@ -43,6 +43,11 @@ export const ERROR_CODES = {
       "`openapi-validate` found the request's parameters or body outside its OpenAPI operation; the message lists every problem " +
       "with its location.",
   },
+  VERSION_REQUIRED: {
+    status: 400,
+    message: "This API needs a version",
+    when: "`versioning` has no `default` and the request names no version (path prefix, header or query parameter, as configured).",
+  },
   BAD_PATH_ENCODING: {
     status: 400,
     message: "The request path contains malformed percent-encoding",
@@ -85,10 +90,25 @@ export const ERROR_CODES = {
     message: "No policy in the pipeline answered this request",
     when: "Every policy of the matched pipeline passed the request on and none answered it (a pipeline without `proxy` or `terminate`).",
   },
+  UNKNOWN_VERSION: {
+    status: 404,
+    message: "No such version of this API",
+    when: "The request names a version in which its path does not exist; the message lists the versions in which it does.",
+  },
+  MOCK_NOT_DOCUMENTED: {
+    status: 404,
+    message: "The API description documents no such response",
+    when: "`mock: { from: openapi }` was asked (`Prefer: code=` or `example=`) for a status or example the operation does not document.",
+  },
   METHOD_NOT_ALLOWED: {
     status: 405,
     message: "Method not allowed",
     when: "An admin API path exists but not with this method; `Allow` lists the methods it has.",
+  },
+  NOT_ACCEPTABLE: {
+    status: 406,
+    message: "None of the media types the request accepts can be answered",
+    when: "`mock: { from: openapi }`: the request's `Accept` matches none of the media types the response documents.",
   },
   REQUEST_TIMEOUT: {
     status: 408,
@@ -101,6 +121,11 @@ export const ERROR_CODES = {
     when:
       "An admin API change clashes with what exists: a username, app name, key id or scope already taken, or a change to a consumer " +
       "declared in the configuration file (read-only through the API).",
+  },
+  VERSION_GONE: {
+    status: 410,
+    message: "This version of the API has been retired",
+    when: "The request's version is `deprecated` with a `sunset` date that has passed, and its endpoint says `sunsetAction: gone`.",
   },
   PAYLOAD_TOO_LARGE: {
     status: 413,

@@ -6,7 +6,9 @@ import { cacheCommand } from "./cache.js";
 import { credentialsCommand } from "./credentials.js";
 import { initCommand } from "./init.js";
 import { migrateCommand } from "./migrate.js";
+import { openapiCommand } from "./openapi.js";
 import { scopesCommand } from "./scopes.js";
+import { sdkCommand } from "./sdk.js";
 import { startCommand } from "./start.js";
 import { usersCommand } from "./users.js";
 import { validateCommand } from "./validate.js";
@@ -15,6 +17,8 @@ export const commands: readonly Command[] = [
   startCommand,
   validateCommand,
   initCommand,
+  openapiCommand,
+  sdkCommand,
   usersCommand,
   credentialsCommand,
   scopesCommand,

@@ -217,6 +217,22 @@ export const gatewayConfigSchema: JsonSchema = {
       items: { type: "string" },
       description: "Allow-list of policy names (Express Gateway); absent: every loaded policy.",
     },
+    docs: {
+      type: "object",
+      additionalProperties: false,
+      description:
+        "Serve Swagger UI (swagger-ui-dist, from the installed package: no CDN) for the gateway's OpenAPI document (`turnpike openapi export`), and the document at `<path>/openapi.json`. Needs @turnpike/openapi.",
+      properties: {
+        path: { type: "string", pattern: "^/.", default: "/docs", description: "Path of the page, e.g. `/docs`." },
+        listener: {
+          enum: ["gateway", "admin"],
+          default: "gateway",
+          description:
+            "`gateway`: on the http/https listeners, before every apiEndpoint. `admin`: on the admin listener, behind its bearer token.",
+        },
+        title: { type: "string", description: "Title of the page and the document. Default: the document's title." },
+      },
+    },
     pipeline: { type: ["object", "array"], description: "Alias of `pipelines` (Express Gateway)." },
     pipelines: {
       type: ["object", "array", "null"],

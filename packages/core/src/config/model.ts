@@ -166,6 +166,16 @@ export interface PluginReference {
  */
 export type TrustProxySetting = boolean | number | string[];
 
+/** Where Swagger UI and the gateway's OpenAPI document are served (the top-level `docs:` key). */
+export interface DocsConfig {
+  /** Path, e.g. `/docs` (the document at `/docs/openapi.json`). */
+  path: string;
+  /** `gateway` (the http/https listeners) or `admin` (the admin listener, behind its token). */
+  listener: "gateway" | "admin";
+  /** Title of the page and the document. */
+  title?: string;
+}
+
 /** A complete, normalised gateway configuration. */
 export interface GatewayConfig {
   /** Absolute path of the file it came from, if any. */
@@ -184,6 +194,8 @@ export interface GatewayConfig {
   serviceEndpoints: Record<string, ServiceEndpointConfig>;
   /** Express Gateway's allow-list of policy names, when given. */
   policies?: string[];
+  /** Swagger UI and the OpenAPI document of the gateway, when configured. */
+  docs?: DocsConfig;
   pipelines: PipelineConfig[];
   /** Load-time warnings (ignored Express Gateway options and keys). */
   warnings: string[];

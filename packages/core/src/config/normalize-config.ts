@@ -388,6 +388,12 @@ export function normalizeConfig(raw: Raw, baseDir: string, problems: ConfigProbl
   const redisConfig = redis(raw.redis, problems);
   if (redisConfig) config.redis = redisConfig;
   if (raw.policies !== undefined) config.policies = raw.policies;
+  if (raw.docs !== undefined) {
+    config.docs = { path: String(raw.docs.path).replace(/\/+$/, ""), listener: raw.docs.listener };
+    if (typeof raw.docs.title === "string") config.docs.title = raw.docs.title;
+    if (config.docs.listener === "admin" && raw.admin === undefined)
+      problems.push({ path: "docs.listener", message: "admin needs the admin: listener" });
+  }
 
   checkConsumers(config.consumers, problems);
 

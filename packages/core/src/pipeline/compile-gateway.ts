@@ -8,6 +8,7 @@ import { deprecatedOptionWarnings, joinPath, SchemaValidator } from "../config/s
 import { ConfigError, type ConfigProblem, isConfigError } from "../errors.js";
 import { compileTemplate } from "../expressions/compile-template.js";
 import { describeApiEndpoints } from "../openapi/describe-api-endpoints.js";
+import { registerAdminRoute } from "../services/admin-routes.js";
 import type { Logger } from "../logger.js";
 import { FIRST_PARTY_POLICIES, loadPlugin } from "../plugins/load-plugins.js";
 import { compileMatcher, type Matcher, type RouteEntry } from "../routing/compile-matcher.js";
@@ -101,11 +102,12 @@ async function buildRegistry(config: GatewayConfig, services: CompileServices, p
   }
   // First-party policies need no `plugins:` entry: load their package when a pipeline uses one.
   const wanted = new Set<string>();
-  for (const pipeline of config.pipelines) {
-    for (const entry of pipeline.policies) {
-      const pkg = FIRST_PARTY_POLICIES[entry.name];
-      if (pkg && !registry.policies.has(entry.name) && !loaded.has(pkg)) wanted.add(pkg);
-    }
+  const used = config.pipelines.flatMap((pipeline) => pipeline.policies.map((entry) => entry.name));
+  // The docs route is served by a first-party policy too.
+  if (config.docs !== undefined) used.push(DOCS_POLICY);
+  for (const name of used) {
+    const pkg = FIRST_PARTY_POLICIES[name];
+    if (pkg && !registry.policies.has(name) && !loaded.has(pkg)) wanted.add(pkg);
   }
   for (const pkg of wanted) {
     try {
@@ -118,6 +120,9 @@ async function buildRegistry(config: GatewayConfig, services: CompileServices, p
   }
   return registry;
 }
+
+/** The policy behind the top-level `docs:` key. */
+const DOCS_POLICY = "openapi-docs";
 
 /**
  * Compiles a configuration into a snapshot.
@@ -253,6 +258,32 @@ export async function compileGateway(loaded: GatewayConfig, services: CompileSer
       if (claimed.has(name)) continue;
       claimed.add(name);
       for (const endpoint of config.apiEndpoints[name] ?? []) routes.push({ endpoint, target: compiled });
+    }
+  }
+
+  if (config.docs !== undefined) {
+    const docs = config.docs;
+    const registered = registry.policies.get(DOCS_POLICY);
+    if (registered === undefined) {
+      const pkg = FIRST_PARTY_POLICIES[DOCS_POLICY];
+      problems.push({ path: "docs", message: `docs is served by ${pkg}, which is not installed (npm install ${pkg})` });
+    } else {
+      const action: Record<string, unknown> = { path: docs.path };
+      if (docs.title !== undefined) action.title = docs.title;
+      try {
+        const step = await compileStep(registered.definition, "docs", { action, path: "docs", conditionPath: "docs.condition" }, []);
+        if (docs.listener === "gateway") {
+          // Before every apiEndpoint: the docs path is the gateway's own.
+          const endpoint = { name: "docs", paths: [docs.path, `${docs.path}/*`], methods: ["GET"], scopes: [], path: "docs" };
+          routes.unshift({ endpoint, target: Object.freeze({ name: "docs", steps: Object.freeze([step]) }) });
+        } else {
+          for (const path of [docs.path, `${docs.path}/*file`])
+            registerAdminRoute(services.stores.shared, { method: "GET", path, handle: step.handle });
+        }
+      } catch (err) {
+        if (err instanceof ConfigError) problems.push(...err.problems);
+        else problems.push({ path: "docs", message: `the docs route failed to build: ${(err as Error).message}` });
+      }
     }
   }
 

@@ -23,6 +23,7 @@ export const FIRST_PARTY_POLICIES: Readonly<Record<string, string>> = {
   cache: "@turnpike/policy-cache",
   "openapi-validate": "@turnpike/openapi",
   mock: "@turnpike/openapi",
+  "openapi-docs": "@turnpike/openapi",
   aggregate: "@turnpike/policy-compose",
   function: "@turnpike/policy-compose",
 };

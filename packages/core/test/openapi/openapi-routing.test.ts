@@ -174,6 +174,15 @@ describe("apiEndpoints defined by an OpenAPI document", () => {
     ]);
   });
 
+  it("checks the docs key: the admin listener it names must exist", async () => {
+    const { problems } = await checkConfig({
+      docs: { path: "/docs", listener: "admin" },
+      apiEndpoints: { a: { paths: ["/a"] } },
+      pipelines: { p: { apiEndpoints: ["a"], policies: [{ terminate: {} }] } },
+    });
+    expect(problems).toEqual([{ path: "docs.listener", message: "admin needs the admin: listener" }]);
+  });
+
   it("picks up an edited document on reload, and keeps serving the old one when the edit is broken", async () => {
     const dir = writeFiles({ "pets.json": petstore });
     const configFile = path.join(dir, "gateway.config.yml");

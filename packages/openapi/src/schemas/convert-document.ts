@@ -11,8 +11,11 @@
  */
 import { valueAt } from "@turnpike/core";
 
-/** Which messages the converted schemas validate. */
-export type SchemaView = "request" | "response";
+/**
+ * What the converted schemas are for: validating requests or responses, or (`document`) publishing the
+ * document as OpenAPI 3.1 (only the 3.0 dialect is converted; discriminators and `required` are kept).
+ */
+export type SchemaView = "request" | "response" | "document";
 
 type Raw = Record<string, unknown>;
 
@@ -79,9 +82,9 @@ class Converter {
       const list = node[k];
       if (Array.isArray(list)) for (const s of list) if (isObject(s)) this.schema(s);
     }
-    this.dropOtherViewRequired(node);
+    if (this.view !== "document") this.dropOtherViewRequired(node);
     if (this.dialect === "3.0") this.fromDraft04(node);
-    if (isObject(node.discriminator)) this.discriminator(node);
+    if (this.view !== "document" && isObject(node.discriminator)) this.discriminator(node);
   }
 
   private fromDraft04(node: Raw): void {

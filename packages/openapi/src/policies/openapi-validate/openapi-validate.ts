@@ -13,6 +13,7 @@ import {
   type ApiOperation,
   type PolicyContext,
 } from "@turnpike/core";
+import { pipelineDescriptions } from "../../pipeline-descriptions.js";
 import { compileRequestValidator, type RequestProblem, type RequestValidator } from "../../validate/compile-request-validator.js";
 import { parseCookies, type ParameterSources } from "../../validate/parameter-values.js";
 import { checkRequestBody } from "../../validate/request-body.js";
@@ -31,20 +32,6 @@ function sizeOption(value: number | string, path: string): number {
   const size = parseByteSize(value);
   if (size === undefined) throw new ConfigError([{ path, message: 'must be a number of bytes or a size such as "1mb"' }]);
   return size;
-}
-
-/** The descriptions of the pipeline's OpenAPI endpoints, or a load error when it has none. */
-export function pipelineDescriptions(ctx: PolicyContext): ApiDescription[] {
-  const descriptions = [...new Set(ctx.apiEndpoints.flatMap((e) => (e.api === undefined ? [] : [e.api])))];
-  if (descriptions.length === 0) {
-    throw new ConfigError([
-      {
-        path: ctx.path,
-        message: `${ctx.name} needs an apiEndpoint defined by an OpenAPI document (apiEndpoints.<name>.openapi) in pipeline ${ctx.pipeline}`,
-      },
-    ]);
-  }
-  return descriptions;
 }
 
 /** Compiles every operation's request checks; schema errors become load errors located in the document. */
