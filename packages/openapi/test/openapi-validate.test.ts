@@ -214,6 +214,17 @@ describe("openapi-validate", () => {
     });
   });
 
+  it("refuses a JSON body nested deeper than maxBodyDepth before parsing it", async () => {
+    const app = await start("petstore.yaml", { maxBodyDepth: 8 });
+    const deep = `${'{"a":'.repeat(20)}1${"}".repeat(20)}`;
+    await request(app)
+      .post("/v1/pets")
+      .set("content-type", "application/json")
+      .send(deep)
+      .expect(400, /body: is nested deeper than 8 levels/);
+    expect(upstream.requests).toHaveLength(0);
+  });
+
   describe("the 3.0 dialect", () => {
     it("nullable, boolean exclusiveMinimum, readOnly not required in requests, $refs to another file, an implicit discriminator mapping", async () => {
       const app = await start("dialect-3.0.yaml");

@@ -3,13 +3,12 @@
  * entry (415 when none covers it), and JSON, form and multipart bodies are read once, within the size
  * limit, checked, and put back for forwarding byte for byte.
  */
-import { GatewayError, isGatewayError } from "@turnpike/core";
+import { GatewayError, hasRequestBody, isGatewayError, parseJsonBody, readRequestBody } from "@turnpike/core";
 import busboy from "busboy";
 import type { Request, Response } from "express";
 import { Readable } from "node:stream";
 import { describeErrors, type BodyMedia, type RequestProblem, type RequestValidator } from "./compile-request-validator.js";
 import { bestMatch, isJsonMedia, parseMediaRange, type MediaRange } from "./media-types.js";
-import { hasRequestBody, payloadTooLarge, readRequestBody } from "./read-body.js";
 
 /** `/items/0/price` → `body/items/0/price`; the root is `body`. */
 function bodyLocation(instancePath: string): string {
@@ -71,12 +70,12 @@ export async function checkRequestBody(
   req: Request,
   res: Response,
   validator: RequestValidator,
-  limit: number,
+  limits: { readonly maxBytes: number; readonly maxDepth: number },
   problems: RequestProblem[],
 ): Promise<GatewayError | undefined> {
   const rules = validator.body;
   if (rules === undefined) return undefined;
-  if (!hasRequestBody(req.headers)) {
+  if (!hasRequestBody(req)) {
     if (rules.required) problems.push({ location: "body", message: "is required" });
     return undefined;
   }
@@ -91,24 +90,24 @@ export async function checkRequestBody(
       : media.kind === "multipart" && media.requiredFields.length > 0;
   // Bodies nothing is checked in stream through untouched.
   if (!readable) return undefined;
-  const declared = req.headers["content-length"];
-  if (declared !== undefined && Number(declared) > limit) return payloadTooLarge(res, limit);
   const state = res.locals.turnpike;
-  const raw = await readRequestBody(state.requestBody ?? req, limit, res);
+  // Past the limit, reading stops and the answer is 413 (the connection then closes).
+  const raw = await readRequestBody(state.requestBody ?? req, limits.maxBytes, res);
   // Read once: the upstream receives these very bytes, now with a known length.
   req.headers["content-length"] = String(raw.length);
   delete req.headers["transfer-encoding"];
   state.requestBody = Readable.from([raw], { objectMode: false });
 
   if (json) {
-    let value: unknown;
-    try {
-      value = JSON.parse(raw.toString("utf8"));
-    } catch {
-      problems.push({ location: "body", message: "is not valid JSON" });
+    const parsed = parseJsonBody(raw, limits.maxDepth);
+    if (!parsed.ok) {
+      problems.push({
+        location: "body",
+        message: parsed.reason === "too-deep" ? `is nested deeper than ${parsed.maxDepth} levels` : "is not valid JSON",
+      });
       return undefined;
     }
-    if (!media.validate!(value)) problems.push(...describeErrors(media.validate!.errors, bodyLocation));
+    if (!media.validate!(parsed.value)) problems.push(...describeErrors(media.validate!.errors, bodyLocation));
     return undefined;
   }
   if (media.kind === "form") {

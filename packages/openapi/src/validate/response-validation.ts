@@ -11,6 +11,7 @@ import {
   endArguments,
   errorBody,
   GatewayError,
+  parseJsonBody,
   setLengthOfSingleEnd,
   type ApiDescription,
   type ApiOperation,
@@ -90,9 +91,10 @@ export function watchResponse(
   checks: ResponseChecks,
   operation: ApiOperation,
   reject: boolean,
-  limit: number,
+  limits: { readonly maxBytes: number; readonly maxDepth: number },
   logger: Logger,
 ): void {
+  const limit = limits.maxBytes;
   const rules = checks.get(operation);
   if (rules === undefined || rules.length === 0) return;
   const originalWriteHead = res.writeHead as (...args: unknown[]) => Response;
@@ -224,13 +226,13 @@ export function watchResponse(
     const raw = Buffer.concat(held, size);
     held = [];
     const problems = [...headerProblems];
-    let value: unknown;
-    try {
-      value = JSON.parse(raw.toString("utf8"));
-      if (!validate!(value)) problems.push(...describeErrors(validate!.errors, (p) => `body${p}`));
-    } catch {
-      problems.push({ location: "body", message: "is not valid JSON" });
-    }
+    const parsed = parseJsonBody(raw, limits.maxDepth);
+    if (!parsed.ok) {
+      problems.push({
+        location: "body",
+        message: parsed.reason === "too-deep" ? `is nested deeper than ${parsed.maxDepth} levels` : "is not valid JSON",
+      });
+    } else if (!validate!(parsed.value)) problems.push(...describeErrors(validate!.errors, (p) => `body${p}`));
     if (problems.length > 0) {
       report(problems);
       if (reject) return replace();

@@ -1,11 +1,12 @@
 /**
  * Options of the `openapi-validate` policy.
  */
-import type { JsonSchema } from "@turnpike/core";
+import { maxBodyDepthSchema, type JsonSchema } from "@turnpike/core";
 
 /** Validated options of `openapi-validate`. */
 export interface OpenApiValidateOptions {
   maxBodySize: number | string;
+  maxBodyDepth: number;
   responses: "off" | "log" | "reject";
   maxResponseBodySize: number | string;
 }
@@ -21,6 +22,7 @@ export const openApiValidateSchema: JsonSchema = {
       description:
         'Largest request body read for validation: bytes, or a size such as "512kb" (the `request-size` rules). A larger body is refused with 413.',
     },
+    maxBodyDepth: maxBodyDepthSchema("A deeper request body is a problem (400); a deeper response body fails its validation."),
     responses: {
       enum: ["off", "log", "reject"],
       default: "off",

@@ -62,8 +62,11 @@ export const openApiValidatePolicy = definePolicy<OpenApiValidateOptions>({
   description: "Validates requests (and optionally responses) against the OpenAPI operation they match: 400 listing every problem, 415.",
   schema: openApiValidateSchema,
   create(options, ctx) {
-    const limit = sizeOption(options.maxBodySize, `${ctx.path}.maxBodySize`);
-    const responseLimit = sizeOption(options.maxResponseBodySize, `${ctx.path}.maxResponseBodySize`);
+    const limits = { maxBytes: sizeOption(options.maxBodySize, `${ctx.path}.maxBodySize`), maxDepth: options.maxBodyDepth };
+    const responseLimits = {
+      maxBytes: sizeOption(options.maxResponseBodySize, `${ctx.path}.maxResponseBodySize`),
+      maxDepth: options.maxBodyDepth,
+    };
     const descriptions = pipelineDescriptions(ctx);
     const validators = compileValidators(descriptions, ctx);
     const responseChecks = options.responses === "off" ? undefined : compileResponseChecks(descriptions, ctx);
@@ -85,11 +88,11 @@ export const openApiValidatePolicy = definePolicy<OpenApiValidateOptions>({
         if (refusal !== undefined) return next(refusal);
         if (problems.length > 0) return next(new GatewayError("REQUEST_VALIDATION_FAILED", problemsMessage(problems)));
         if (responseChecks !== undefined)
-          watchResponse(req, res, responseChecks, operation.description, options.responses === "reject", responseLimit, logger);
+          watchResponse(req, res, responseChecks, operation.description, options.responses === "reject", responseLimits, logger);
         next();
       };
       if (validator.body === undefined) return finish(undefined);
-      checkRequestBody(req, res, validator, limit, problems).then(finish, next);
+      checkRequestBody(req, res, validator, limits, problems).then(finish, next);
     };
   },
 });
