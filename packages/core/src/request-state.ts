@@ -43,12 +43,14 @@ export interface RequestState {
   readonly pipeline: string;
   /** The apiEndpoint rule that matched. */
   readonly apiEndpoint: ApiEndpointConfig;
-  /** Canonical path (dot segments removed), without the query: what routing and policies see. */
+  /** Canonical path (dot segments removed), without the query (and without a stripped version prefix): what policies and the upstream see. */
   readonly path: string;
   /** The apiEndpoint path pattern that matched (e.g. `/users/:id`); undefined for `pathRegex` rules. */
   readonly route: string | undefined;
   /** `:param` values of the matched path. */
   readonly params: Record<string, string>;
+  /** The API version the request was routed in (with `versioning`), explicit or the default. */
+  readonly version: string | undefined;
   /** The OpenAPI operation matched, when the endpoint is defined by a document. */
   readonly operation: OperationState | undefined;
   /** Client address after the `trustProxy` decision. */

@@ -52,4 +52,23 @@ describe("exportDocument", () => {
     expect(document.paths["/legacy/{path}"].get).toMatchObject({ parameters: [{ name: "path", in: "path", required: true }] });
     expect(document.paths["/legacy/{path}"].post).toBeUndefined();
   });
+
+  it("publishes versions by path under their prefix", async () => {
+    const document = await exported({
+      versioning: { by: "path", default: "v2" },
+      apiEndpoints: {
+        v1: { openapi: "./petstore.yaml", version: "v1" },
+        v2: { openapi: "./petstore.yaml", version: "v2" },
+        ping: { paths: ["/ping"] },
+      },
+      pipelines: { p: { apiEndpoints: ["v1", "v2", "ping"], policies: [{ terminate: {} }] } },
+    });
+    expect(Object.keys(document.paths).sort()).toEqual([
+      "/ping",
+      "/v1/v1/pets",
+      "/v1/v1/pets/{petId}",
+      "/v2/v1/pets",
+      "/v2/v1/pets/{petId}",
+    ]);
+  });
 });

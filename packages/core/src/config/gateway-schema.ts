@@ -54,6 +54,33 @@ const apiEndpointRule = {
       description:
         "With `openapi`: the path its operations are served under. Default: the path of the document's first `servers` URL, else `/`.",
     },
+    version: {
+      type: "string",
+      pattern: "^[A-Za-z0-9][A-Za-z0-9._-]*$",
+      description: "The API version this endpoint serves (needs the top-level `versioning`), e.g. `v1`.",
+    },
+    stripVersion: {
+      type: "boolean",
+      description: "With `versioning.by: path`: remove the version prefix (`/v1`) before forwarding. Default true.",
+    },
+    deprecated: {
+      type: "object",
+      additionalProperties: false,
+      description:
+        'This version is deprecated: responses carry `Deprecation` (RFC 9745), `Sunset` (RFC 8594) and a `Link` with `rel="deprecation"`.',
+      properties: {
+        since: {
+          type: "string",
+          description: "When it was deprecated (a date such as `2026-12-01`, or a date-time). Default: already (sent as the epoch).",
+        },
+        sunset: { type: "string", description: "When it is retired (a date such as `2027-06-30`, or a date-time)." },
+        link: { type: "string", description: "A page about the deprecation (absolute URL)." },
+      },
+    },
+    sunsetAction: {
+      enum: ["warn", "gone"],
+      description: "After the sunset date: `warn` keeps serving (with the headers), `gone` answers 410. Default `warn`.",
+    },
     allowRemoteRefs: {
       type: "boolean",
       description:
@@ -216,6 +243,24 @@ export const gatewayConfigSchema: JsonSchema = {
       type: "array",
       items: { type: "string" },
       description: "Allow-list of policy names (Express Gateway); absent: every loaded policy.",
+    },
+    versioning: {
+      type: "object",
+      additionalProperties: false,
+      description: "How requests name the API version, for apiEndpoints that declare a `version`.",
+      properties: {
+        by: {
+          enum: ["path", "header", "query"],
+          default: "path",
+          description: "`path`: a prefix (`/v1/pets`); `header`: a request header; `query`: a query parameter.",
+        },
+        name: {
+          type: "string",
+          minLength: 1,
+          description: "The header (default `Accept-Version`) or query parameter (default `version`).",
+        },
+        default: { type: "string", description: "The version of requests that name none; without it they are answered 400." },
+      },
     },
     docs: {
       type: "object",

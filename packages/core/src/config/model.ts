@@ -92,7 +92,32 @@ export interface ApiEndpointConfig {
   openapi?: OpenApiSource;
   /** The loaded document of an `openapi` endpoint (set when the configuration is compiled). */
   api?: ApiDescription;
+  /** The API version this endpoint serves (with top-level `versioning`). */
+  version?: string;
+  /** With versioning by path: remove the `/v1` prefix before forwarding (absent: true). */
+  stripVersion?: boolean;
+  /** A deprecated version: announced with `Deprecation`, `Sunset` and `Link` headers. */
+  deprecated?: Deprecation;
+  /** After the sunset date: `warn` (keep serving, with the headers; absent: warn) or `gone` (410). */
+  sunsetAction?: "warn" | "gone";
   path: string;
+}
+
+/** When a version was deprecated and is retired (epoch milliseconds), and where to read about it. */
+export interface Deprecation {
+  since?: number;
+  sunset?: number;
+  link?: string;
+}
+
+/** How requests name the API version (the top-level `versioning:` key). */
+export interface VersioningConfig {
+  /** Where the version is: a path prefix (`/v1/...`), a header or a query parameter. */
+  by: "path" | "header" | "query";
+  /** The header or query parameter (default `Accept-Version` / `version`). */
+  name: string;
+  /** The version of requests that name none; without it they get 400. */
+  default?: string;
 }
 
 /** Where an apiEndpoint's OpenAPI document is and how to read it. */
@@ -196,6 +221,8 @@ export interface GatewayConfig {
   policies?: string[];
   /** Swagger UI and the OpenAPI document of the gateway, when configured. */
   docs?: DocsConfig;
+  /** How requests name API versions, when endpoints declare them. */
+  versioning?: VersioningConfig;
   pipelines: PipelineConfig[];
   /** Load-time warnings (ignored Express Gateway options and keys). */
   warnings: string[];

@@ -21,6 +21,7 @@ import type {
   PluginReference,
   PolicyEntryConfig,
   PolicyStepConfig,
+  Deprecation,
   RedisConfig,
   ServerLimits,
   ServiceEndpointConfig,
@@ -225,12 +226,54 @@ function apiEndpoints(raw: Raw | undefined, baseDir: string, problems: ConfigPro
       if (methods) endpoint.methods = methods;
       if (rule.pathRegex !== undefined) endpoint.pathRegex = rule.pathRegex;
       if (rule.hostRegex !== undefined) endpoint.hostRegex = rule.hostRegex;
+      if (rule.version !== undefined) endpoint.version = rule.version;
+      if (rule.stripVersion === false) endpoint.stripVersion = false;
+      if (rule.sunsetAction !== undefined) endpoint.sunsetAction = rule.sunsetAction;
+      const deprecated = deprecation(rule.deprecated, joinPath(at, "deprecated"), problems);
+      if (deprecated !== undefined) endpoint.deprecated = deprecated;
+      for (const key of ["deprecated", "sunsetAction", "stripVersion"]) {
+        if (rule[key] !== undefined && rule.version === undefined)
+          problems.push({ path: joinPath(at, key), message: "applies only to an endpoint with a version" });
+      }
+      if (rule.sunsetAction === "gone" && deprecated?.sunset === undefined) {
+        problems.push({
+          path: joinPath(at, "sunsetAction"),
+          message: "gone needs deprecated.sunset (the date after which 410 is answered)",
+        });
+      }
       if (rule.openapi !== undefined) {
         endpoint.openapi = { file: path.resolve(baseDir, rule.openapi), allowRemoteRefs: rule.allowRemoteRefs === true };
         if (rule.basePath !== undefined) endpoint.openapi.basePath = rule.basePath;
       }
       return endpoint;
     });
+  }
+  return out;
+}
+
+/** A date (`2027-06-30`, taken as the end of that day in UTC) or a date-time, in epoch milliseconds. */
+function parseDate(text: string, endOfDay: boolean): number | undefined {
+  const day = /^\d{4}-\d{2}-\d{2}$/.test(text);
+  const ms = Date.parse(day ? `${text}T${endOfDay ? "23:59:59" : "00:00:00"}Z` : text);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+function deprecation(raw: Raw | undefined, at: string, problems: ConfigProblem[]): Deprecation | undefined {
+  if (raw === undefined) return undefined;
+  const out: Deprecation = {};
+  for (const key of ["since", "sunset"] as const) {
+    if (raw[key] === undefined) continue;
+    const ms = parseDate(String(raw[key]), key === "sunset");
+    if (ms === undefined) problems.push({ path: joinPath(at, key), message: "must be a date (2027-06-30) or a date-time" });
+    else out[key] = ms;
+  }
+  if (raw.link !== undefined) {
+    try {
+      new URL(raw.link);
+      out.link = raw.link;
+    } catch {
+      problems.push({ path: joinPath(at, "link"), message: "must be an absolute URL" });
+    }
   }
   return out;
 }
@@ -350,6 +393,31 @@ function trustProxy(raw: unknown): TrustProxySetting {
   return raw as TrustProxySetting;
 }
 
+/** Versioning: endpoints' versions need the top-level key, and its default must be one of them. */
+function checkVersions(raw: Raw | undefined, config: GatewayConfig, problems: ConfigProblem[]): void {
+  const versions = new Set<string>();
+  for (const rules of Object.values(config.apiEndpoints)) {
+    for (const rule of rules) {
+      if (rule.version === undefined) continue;
+      versions.add(rule.version);
+      if (raw === undefined)
+        problems.push({ path: joinPath(rule.path, "version"), message: "needs the top-level versioning key (by: path, header or query)" });
+    }
+  }
+  if (raw === undefined) return;
+  const by = (raw.by ?? "path") as "path" | "header" | "query";
+  config.versioning = { by, name: raw.name ?? (by === "header" ? "Accept-Version" : "version") };
+  if (raw.default !== undefined) {
+    config.versioning.default = raw.default;
+    if (!versions.has(raw.default)) {
+      problems.push({
+        path: "versioning.default",
+        message: `${JSON.stringify(raw.default)} is not the version of any apiEndpoint (versions: ${[...versions].join(", ") || "none"})`,
+      });
+    }
+  }
+}
+
 /**
  * Normalises a schema-valid document. Problems are appended to `problems`; the result is only usable
  * when none were found.
@@ -396,6 +464,7 @@ export function normalizeConfig(raw: Raw, baseDir: string, problems: ConfigProbl
   }
 
   checkConsumers(config.consumers, problems);
+  checkVersions(raw.versioning, config, problems);
 
   // Cross references: every pipeline's apiEndpoints must exist, and an endpoint served twice is a mistake.
   const servedBy = new Map<string, string>();

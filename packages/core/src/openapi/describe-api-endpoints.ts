@@ -62,11 +62,14 @@ export async function describeApiEndpoints(config: GatewayConfig, problems: Conf
       }
       const endpoint: ApiEndpointConfig = { ...rule, api: loaded.description };
       apiEndpoints[name].push(endpoint);
-      const clash = served.find((s) => s.basePath === loaded.description.basePath && sameHost(s.endpoint, endpoint));
+      // Different versions of an API may share a base path: the version tells them apart.
+      const clash = served.find(
+        (s) => s.basePath === loaded.description.basePath && s.endpoint.version === endpoint.version && sameHost(s.endpoint, endpoint),
+      );
       if (clash) {
         problems.push({
           path: at,
-          message: `base path ${loaded.description.basePath} is already served by ${clash.endpoint.path} on the same host; give one of them another basePath or host`,
+          message: `base path ${loaded.description.basePath} is already served by ${clash.endpoint.path} on the same host${endpoint.version === undefined ? "" : ` and version`}; give one of them another basePath, host or version`,
         });
       } else served.push({ endpoint, basePath: loaded.description.basePath });
     }

@@ -12,6 +12,7 @@ import { registerAdminRoute } from "../services/admin-routes.js";
 import type { Logger } from "../logger.js";
 import { FIRST_PARTY_POLICIES, loadPlugin } from "../plugins/load-plugins.js";
 import { compileMatcher, type Matcher, type RouteEntry } from "../routing/compile-matcher.js";
+import { compileVersioning, type CompiledVersioning } from "../routing/versioning.js";
 import { builtinConditions, UNSUPPORTED_CONDITIONS } from "./conditions.js";
 import type { ConditionDefinition, ConditionPredicate, PipelineStepInfo, PolicyContext, PolicyDefinition, StoreContext } from "./define.js";
 import type { CompiledStep } from "./run-pipeline.js";
@@ -32,6 +33,8 @@ export interface Snapshot {
   readonly warnings: readonly string[];
   /** Files besides the configuration file that the snapshot was built from (OpenAPI documents), for watching. */
   readonly files: readonly string[];
+  /** How requests name API versions, when the configuration has `versioning`. */
+  readonly versioning: CompiledVersioning | undefined;
   /** Releases what the snapshot's policies hold (timers, local stores). */
   close(): Promise<void>;
 }
@@ -296,5 +299,13 @@ export async function compileGateway(loaded: GatewayConfig, services: CompileSer
     await close();
     throw new ConfigError(problems, config.source);
   }
-  return Object.freeze({ config, matcher: compileMatcher(routes), pipelines, warnings, files: described.files, close });
+  return Object.freeze({
+    config,
+    matcher: compileMatcher(routes),
+    pipelines,
+    warnings,
+    files: described.files,
+    versioning: compileVersioning(config.versioning, config.apiEndpoints),
+    close,
+  });
 }

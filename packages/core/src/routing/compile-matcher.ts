@@ -45,8 +45,10 @@ export interface Matcher<T> {
    * @param host normalised host (see `normalizeHost`)
    * @param method upper-case method
    * @param matchPath canonical match path (see `canonicalizeTarget`)
+   * @param version the API version requested (with `versioning`): endpoints of another version do not
+   *   match; endpoints without a version match every request
    */
-  match(host: string, method: string, matchPath: string): RouteMatch<T> | undefined;
+  match(host: string, method: string, matchPath: string, version?: string): RouteMatch<T> | undefined;
 }
 
 type HostTest = ((host: string) => boolean) | undefined;
@@ -63,6 +65,7 @@ interface CompiledRoute<T> {
   readonly paramNames: readonly string[];
   readonly matchAll: boolean;
   readonly operation: ApiOperation | undefined;
+  readonly version: string | undefined;
 }
 
 /** One node of the segment tree. */
@@ -215,6 +218,7 @@ export function compileMatcher<T>(entries: readonly RouteEntry<T>[]): Matcher<T>
           paramNames: index.names,
           matchAll: false,
           operation,
+          version: endpoint.version,
         };
         insert(index.keys, index.exact, route);
       }
@@ -233,6 +237,7 @@ export function compileMatcher<T>(entries: readonly RouteEntry<T>[]): Matcher<T>
         paramNames: [],
         matchAll: false,
         operation: undefined,
+        version: endpoint.version,
       };
       insert([], false, route);
       continue;
@@ -251,6 +256,7 @@ export function compileMatcher<T>(entries: readonly RouteEntry<T>[]): Matcher<T>
         paramNames: compiled.paramNames,
         matchAll: compiled.matchAll,
         operation: undefined,
+        version: endpoint.version,
       };
       insert(index.keys, index.exact, route);
     }
@@ -270,7 +276,7 @@ export function compileMatcher<T>(entries: readonly RouteEntry<T>[]): Matcher<T>
   };
 
   return {
-    match(host, method, matchPath) {
+    match(host, method, matchPath, version) {
       const lowerPath = matchPath.toLowerCase();
       const end = lowerPath.length;
       let best: CompiledRoute<T> | undefined;
@@ -280,6 +286,7 @@ export function compileMatcher<T>(entries: readonly RouteEntry<T>[]): Matcher<T>
           // Each list is in precedence order: nothing after a better candidate can win.
           if (best !== undefined && route.order >= best.order) return;
           if (route.methods !== undefined && !route.methods.has(method)) continue;
+          if (route.version !== undefined && route.version !== version) continue;
           if (route.host !== undefined && !route.host(host)) continue;
           const params = paramsOf(route, matchPath);
           if (params === undefined) continue;

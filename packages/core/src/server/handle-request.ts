@@ -8,9 +8,12 @@ import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { GatewayError, isGatewayError } from "../errors.js";
 import type { Logger } from "../logger.js";
+import type { CompiledPipeline } from "../pipeline/compile-gateway.js";
 import { runPipeline } from "../pipeline/run-pipeline.js";
 import type { RequestState } from "../request-state.js";
 import { canonicalizeTarget, normalizeHost } from "../routing/canonical-target.js";
+import type { RouteMatch } from "../routing/compile-matcher.js";
+import { announceDeprecation, matchVersioned } from "../routing/versioning.js";
 import { sendError } from "./send-error.js";
 import type { SnapshotHolder } from "./snapshot-holder.js";
 import { clientAddress } from "./trust-proxy.js";
@@ -74,15 +77,28 @@ export function createRequestHandler(context: HandlerContext): (req: Request, re
     // X-Forwarded-Host all see the one host the request was routed on.
     if (target.authority !== undefined) req.headers.host = target.authority;
     const host = normalizeHost(target.authority ?? req.headers.host);
-    const match = snapshot.matcher.match(host, req.method, target.matchPath);
+    let match: RouteMatch<CompiledPipeline> | undefined;
+    let version: string | undefined;
+    let path = target.path;
+    if (snapshot.versioning === undefined) match = snapshot.matcher.match(host, req.method, target.matchPath);
+    else {
+      const versioned = matchVersioned(snapshot.matcher, snapshot.versioning, req, host, target);
+      if (versioned instanceof GatewayError) return sendError(res, versioned, logger, req.method);
+      if (versioned !== undefined) ({ match, version, path } = versioned);
+    }
     if (match === undefined) return sendError(res, new GatewayError("NOT_FOUND"), logger, req.method);
+    if (match.endpoint.deprecated !== undefined) {
+      const gone = announceDeprecation(match.endpoint, res, Date.now());
+      if (gone !== undefined) return sendError(res, gone, logger, req.method);
+    }
 
     const forwardedProto = peerTrusted ? req.headers["x-forwarded-proto"] : undefined;
     const state: RequestState = {
       requestId,
       pipeline: match.target.name,
       apiEndpoint: match.endpoint,
-      path: target.path,
+      path,
+      version,
       route: match.route,
       params: match.params,
       peerTrusted,
@@ -109,7 +125,7 @@ export function createRequestHandler(context: HandlerContext): (req: Request, re
     else res.locals.turnpike = state;
     // What Express's router would have set, for middleware written for Express.
     req.originalUrl ??= req.url;
-    req.url = target.path + target.query;
+    req.url = path + target.query;
     req.params = match.params;
     if (req.res === undefined) req.res = res;
 

@@ -174,6 +174,23 @@ describe("apiEndpoints defined by an OpenAPI document", () => {
     ]);
   });
 
+  it("serves two versions of a document under one base path (the version tells them apart)", async () => {
+    const dir = writeFiles({ "pets.json": petstore });
+    const gw = await createGateway({
+      logger: silentLogger,
+      policies: [reportOperation],
+      baseDir: dir,
+      config: {
+        versioning: { by: "header", default: "v2" },
+        apiEndpoints: { petsV1: { openapi: "./pets.json", version: "v1" }, petsV2: { openapi: "./pets.json", version: "v2" } },
+        pipelines: { api: { apiEndpoints: ["petsV1", "petsV2"], policies: [{ "report-operation": {} }] } },
+      },
+    });
+    gateways.push(gw);
+    expect((await request(gw.app).get("/api/v1/pets").set("accept-version", "v1").expect(200)).body.endpoint).toBe("petsV1");
+    expect((await request(gw.app).get("/api/v1/pets").expect(200)).body.endpoint).toBe("petsV2");
+  });
+
   it("checks the docs key: the admin listener it names must exist", async () => {
     const { problems } = await checkConfig({
       docs: { path: "/docs", listener: "admin" },

@@ -81,11 +81,17 @@ function copyRewriting(node: unknown, rewrite: (ref: string) => string): unknown
   return out;
 }
 
-function addDocumentEndpoint(endpoint: ApiEndpointConfig, prefix: string, requirement: Raw[] | undefined, context: ExportContext): void {
+function addDocumentEndpoint(
+  endpoint: ApiEndpointConfig,
+  prefix: string,
+  versionPrefix: string,
+  requirement: Raw[] | undefined,
+  context: ExportContext,
+): void {
   const api = endpoint.api!;
   // A 3.0 document's schemas are rewritten in the 3.1 dialect (`nullable` → a `null` type...).
   const document = api.dialect === "3.0" ? convertDocument(api.document, "3.0", "document") : (api.document as Raw);
-  const routes = new Map(api.operations.map((o) => [o.template, o.route]));
+  const routes = new Map(api.operations.map((o) => [o.template, `${versionPrefix}${o.route}`]));
   // Components of a second document are renamed with the endpoint's name when their names clash.
   const renames = new Map<string, string>();
   const components = isObject(document.components) ? document.components : {};
@@ -119,6 +125,8 @@ function addDocumentEndpoint(endpoint: ApiEndpointConfig, prefix: string, requir
   for (const [template, item] of Object.entries(documentPaths)) {
     if (template.startsWith("x-") || !isObject(item)) continue;
     const route = routes.get(template) ?? template;
+    // Two versions of one document under header or query versioning share their paths: the first is published.
+    if (context.paths[route] !== undefined) continue;
     const copy = copyRewriting(item, rewrite) as Raw;
     if (requirement !== undefined) {
       for (const method of PLAIN_METHODS.concat("trace")) {
@@ -132,9 +140,16 @@ function addDocumentEndpoint(endpoint: ApiEndpointConfig, prefix: string, requir
     for (const tag of document.tags) if (isObject(tag) && typeof tag.name === "string") context.tags.set(tag.name, tag);
 }
 
-function addPlainEndpoint(endpoint: ApiEndpointConfig, requirement: Raw[] | undefined, context: ExportContext): void {
+function addPlainEndpoint(
+  endpoint: ApiEndpointConfig,
+  versionPrefix: string,
+  requirement: Raw[] | undefined,
+  context: ExportContext,
+): void {
   for (const path of endpoint.paths) {
-    const { template, params } = plainTemplate(path);
+    const plain = plainTemplate(path);
+    const template = `${versionPrefix}${plain.template}`;
+    const params = plain.params;
     const item = (isObject(context.paths[template]) ? context.paths[template] : (context.paths[template] = {})) as Raw;
     const methods = endpoint.methods?.map((m) => m.toLowerCase()).filter((m) => PLAIN_METHODS.includes(m)) ?? [
       "get",
@@ -193,11 +208,13 @@ export function exportDocument(config: GatewayConfig, options: ExportOptions = {
       for (const endpoint of config.apiEndpoints[name] ?? []) {
         // Every auth policy of the pipeline runs: one requirement naming them all, with the endpoint's scopes.
         const requirement = auth.length === 0 ? undefined : [Object.fromEntries(auth.map((a) => [a.name, endpoint.scopes]))];
+        // Versions by path are part of the published paths (`/v1/pets`).
+        const versionPrefix = config.versioning?.by === "path" && endpoint.version !== undefined ? `/${endpoint.version}` : "";
         if (endpoint.api !== undefined) {
           const title = (endpoint.api.document.info as Raw | undefined)?.title;
           if (typeof title === "string") documentTitles.push(title);
-          addDocumentEndpoint(endpoint, `${escapeToken(endpoint.name)}_`, requirement, context);
-        } else if (endpoint.pathRegex === undefined) addPlainEndpoint(endpoint, requirement, context);
+          addDocumentEndpoint(endpoint, `${escapeToken(endpoint.name)}_`, versionPrefix, requirement, context);
+        } else if (endpoint.pathRegex === undefined) addPlainEndpoint(endpoint, versionPrefix, requirement, context);
       }
     }
   }
