@@ -145,7 +145,7 @@ describe("turnpike sdk --lang typescript", () => {
     const gateway = await spawnGateway(configFile, { args: ["--no-watch"] });
     try {
       const dir = path.join(tempDir(), "client");
-      const generated = await runTurnpike(["sdk", "--lang", "typescript", "-o", dir, "-c", configFile]);
+      const generated = await runTurnpike(["sdk", "--lang", "typescript", "-o", dir, "-c", configFile], { timeoutMs: 90_000 });
       expect(generated.code).toBe(0);
       // The client's dependencies (openapi-fetch, typescript) come from this repository's install.
       symlinkSync(path.join(repo, "node_modules"), path.join(dir, "node_modules"), "dir");
