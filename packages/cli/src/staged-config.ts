@@ -2,7 +2,7 @@
  * Loading the configuration for the commands that read it without serving it (`openapi export`, `sdk`):
  * the problems are printed as `validate` prints them.
  */
-import { ConfigError, formatProblem, loadConfig, type GatewayConfig } from "@turnpike/core";
+import { formatProblem, isConfigError, loadConfig, type GatewayConfig } from "@turnpike/core";
 import type { CommandIO } from "./command.js";
 
 /** Loads `file`; prints its problems and resolves to undefined when it is not valid. */
@@ -10,7 +10,7 @@ export async function loadStagedConfig(file: string, io: CommandIO): Promise<Gat
   try {
     return await loadConfig(file, { env: io.env });
   } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
+    if (!isConfigError(err)) throw err;
     io.err(`${file} is not valid:`);
     for (const problem of err.problems) io.out(formatProblem(problem));
     return undefined;

@@ -284,7 +284,7 @@ export async function compileGateway(loaded: GatewayConfig, services: CompileSer
             registerAdminRoute(services.stores.shared, { method: "GET", path, handle: step.handle });
         }
       } catch (err) {
-        if (err instanceof ConfigError) problems.push(...err.problems);
+        if (isConfigError(err)) problems.push(...err.problems);
         else problems.push({ path: "docs", message: `the docs route failed to build: ${(err as Error).message}` });
       }
     }

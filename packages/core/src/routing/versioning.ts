@@ -7,7 +7,7 @@
  */
 import type { Request, Response } from "express";
 import type { ApiEndpointConfig, VersioningConfig } from "../config/model.js";
-import { GatewayError } from "../errors.js";
+import { GatewayError, isGatewayError } from "../errors.js";
 import type { CanonicalTarget } from "./canonical-target.js";
 import type { Matcher, RouteMatch } from "./compile-matcher.js";
 
@@ -159,7 +159,7 @@ export function matchVersioned<T>(
   target: CanonicalTarget,
 ): VersionedMatch<T> | GatewayError | undefined {
   const requested = requestedVersion(req, target, versioning);
-  if (requested instanceof GatewayError) return requested;
+  if (isGatewayError(requested)) return requested;
   const match = matcher.match(host, req.method, requested.matchPath, requested.version);
   if (match !== undefined) {
     let path = target.path;

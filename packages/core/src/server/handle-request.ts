@@ -83,7 +83,7 @@ export function createRequestHandler(context: HandlerContext): (req: Request, re
     if (snapshot.versioning === undefined) match = snapshot.matcher.match(host, req.method, target.matchPath);
     else {
       const versioned = matchVersioned(snapshot.matcher, snapshot.versioning, req, host, target);
-      if (versioned instanceof GatewayError) return sendError(res, versioned, logger, req.method);
+      if (isGatewayError(versioned)) return sendError(res, versioned, logger, req.method);
       if (versioned !== undefined) ({ match, version, path } = versioned);
     }
     if (match === undefined) return sendError(res, new GatewayError("NOT_FOUND"), logger, req.method);

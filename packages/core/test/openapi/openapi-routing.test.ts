@@ -160,11 +160,13 @@ describe("apiEndpoints defined by an OpenAPI document", () => {
     expect(second.problems).toEqual([
       {
         path: "apiEndpoints.again.openapi",
-        message: "base path /api/v1 is already served by apiEndpoints.pets on the same host; give one of them another basePath or host",
+        message:
+          "base path /api/v1 is already served by apiEndpoints.pets on the same host; give one of them another basePath, host or version",
       },
       {
         path: "apiEndpoints.other.openapi",
-        message: "base path /api/v1 is already served by apiEndpoints.pets on the same host; give one of them another basePath or host",
+        message:
+          "base path /api/v1 is already served by apiEndpoints.pets on the same host; give one of them another basePath, host or version",
       },
       {
         path: "apiEndpoints.broken.openapi",

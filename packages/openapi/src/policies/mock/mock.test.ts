@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "@jest/globals";
 import type { Gateway } from "@turnpike/core";
 import request from "supertest";
-import { openapiGateway } from "./helpers.js";
+import { openapiGateway } from "../../../test/helpers.js";
 
 describe("mock", () => {
   let gw: Gateway | undefined;
@@ -81,7 +81,7 @@ describe("mock", () => {
       ],
     });
     const { createGateway, silentLogger } = await import("@turnpike/core");
-    const plugin = (await import("../src/index.js")).default;
+    const plugin = (await import("../../index.js")).default;
     await expect(
       createGateway({
         logger: silentLogger,

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/glob
 import type { Gateway } from "@turnpike/core";
 import { startUpstream, type TestUpstream } from "@turnpike/testing";
 import request from "supertest";
-import { captureLogger, openapiGateway } from "./helpers.js";
+import { captureLogger, openapiGateway } from "../../../test/helpers.js";
 
 describe("openapi-validate", () => {
   let upstream: TestUpstream;
@@ -85,7 +85,7 @@ describe("openapi-validate", () => {
 
     it("refuses a pipeline without an OpenAPI endpoint at load", async () => {
       const { createGateway, silentLogger } = await import("@turnpike/core");
-      const plugin = (await import("../src/index.js")).default;
+      const plugin = (await import("../../index.js")).default;
       await expect(
         createGateway({
           logger: silentLogger,
