@@ -274,7 +274,7 @@ export async function compileGateway(loaded: GatewayConfig, services: CompileSer
       const action: Record<string, unknown> = { path: docs.path };
       if (docs.title !== undefined) action.title = docs.title;
       try {
-        const step = await compileStep(registered.definition, "docs", { action, path: "docs", conditionPath: "docs.condition" }, []);
+        const step = await compileStep(registered.definition, "docs", { action, path: "docs", conditionPath: "docs.condition" }, [], []);
         if (docs.listener === "gateway") {
           // Before every apiEndpoint: the docs path is the gateway's own.
           const endpoint = { name: "docs", paths: [docs.path, `${docs.path}/*`], methods: ["GET"], scopes: [], path: "docs" };
