@@ -4,7 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import express, { type ErrorRequestHandler, type Express } from "express";
-import { GatewayError, sendError, type Gateway } from "@turnpike/core";
+import { GatewayError, sendError, type ExplainInput, type Gateway } from "@turnpike/core";
 import { auditLog } from "./http/audit-log.js";
 import { bearerAuth } from "./http/bearer-auth.js";
 import { jsonBody } from "./http/json-body.js";
@@ -56,6 +56,12 @@ export function createAdminApp({ gateway, access, metrics, token }: AdminAppOpti
       const text = await metrics.render();
       res.setHeader("content-type", metrics.contentType);
       res.end(text);
+    },
+  });
+  // What the current configuration would do with a request (nothing is sent upstream).
+  resource(app as unknown as express.Router, "/explain", {
+    async POST(req, res) {
+      res.json(await gateway.explain(req.body as ExplainInput));
     },
   });
   app.use(usersRouter(access));

@@ -62,6 +62,9 @@ export {
   POLICY_PHASES,
 } from "./pipeline/define.js";
 export { CORE_VERSION } from "./plugins/core-version.js";
+export type { ExplainedStep, ExplainInput, RequestExplanation } from "./explain/explain-request.js";
+export { observeMiddleware, outcomeExplanation } from "./explain/observe-middleware.js";
+export type { MiddlewareOutcome } from "./explain/observe-middleware.js";
 export type {
   ConditionContext,
   ConditionDefinition,
@@ -71,6 +74,9 @@ export type {
   PluginDefinition,
   PolicyContext,
   PolicyDefinition,
+  PolicyExplanation,
+  ExplainContext,
+  StepExplainer,
   PolicyMiddleware,
   PolicyPhase,
   SharedRegistry,

@@ -4,6 +4,7 @@
 import type { Command } from "../command.js";
 import { cacheCommand } from "./cache.js";
 import { credentialsCommand } from "./credentials.js";
+import { explainCommand } from "./explain.js";
 import { initCommand } from "./init.js";
 import { migrateCommand } from "./migrate.js";
 import { openapiCommand } from "./openapi.js";
@@ -24,4 +25,5 @@ export const commands: readonly Command[] = [
   scopesCommand,
   cacheCommand,
   migrateCommand,
+  explainCommand,
 ];

@@ -244,3 +244,16 @@ export function compileTransformer(options: TransformerOptions, ctx: PolicyConte
   if (problems.length > 0) throw new ConfigError(problems);
   return { headers, body, limit, maxDepth: options.maxBodyDepth };
 }
+
+/** One line saying what a transformer changes (for `explain`). */
+export function describeEdits(options: TransformerOptions, direction: "request" | "response"): string {
+  const parts: string[] = [];
+  for (const what of ["headers", "body"] as const) {
+    const edits = options[what];
+    const add = Object.keys(edits?.add ?? {});
+    const remove = edits?.remove ?? [];
+    if (add.length > 0) parts.push(`adds ${what === "body" ? "body fields" : "headers"} ${add.join(", ")}`);
+    if (remove.length > 0) parts.push(`removes ${what === "body" ? "body fields" : "headers"} ${remove.join(", ")}`);
+  }
+  return parts.length === 0 ? `changes nothing in the ${direction}` : `in the ${direction}: ${parts.join("; ")}`;
+}

@@ -14,7 +14,15 @@ import { FIRST_PARTY_POLICIES, loadPlugin } from "../plugins/load-plugins.js";
 import { compileMatcher, type Matcher, type RouteEntry } from "../routing/compile-matcher.js";
 import { compileVersioning, type CompiledVersioning } from "../routing/versioning.js";
 import { builtinConditions, UNSUPPORTED_CONDITIONS } from "./conditions.js";
-import type { ConditionDefinition, ConditionPredicate, PipelineStepInfo, PolicyContext, PolicyDefinition, StoreContext } from "./define.js";
+import type {
+  ConditionDefinition,
+  ConditionPredicate,
+  PipelineStepInfo,
+  PolicyContext,
+  PolicyDefinition,
+  StepExplainer,
+  StoreContext,
+} from "./define.js";
 import type { CompiledStep } from "./run-pipeline.js";
 import type { GatewayMetrics } from "../services/gateway-metrics.js";
 
@@ -209,7 +217,12 @@ export async function compileGateway(loaded: GatewayConfig, services: CompileSer
     const handle = await policy.create(options, ctx);
     if (typeof handle !== "function")
       throw new ConfigError([{ path: step.path, message: `policy ${policy.name} did not return a middleware function` }]);
-    return { policy: policy.name, path: step.path, logger: ctx.logger, condition, handle };
+    const compiled: CompiledStep = { policy: policy.name, path: step.path, logger: ctx.logger, condition, handle };
+    if (policy.explain === undefined) return compiled;
+    const explain = policy.explain.bind(policy);
+    let explainer: Promise<StepExplainer> | undefined;
+    // Built from the options the middleware got, once, when this step is first explained.
+    return { ...compiled, explainer: () => (explainer ??= Promise.resolve(explain(options, ctx))) };
   };
 
   const pipelines = new Map<string, CompiledPipeline>();

@@ -107,6 +107,37 @@ export interface PolicyContext {
 export type PolicyMiddleware = RequestHandler;
 
 /**
+ * What a step would do for one request, as a policy tells it (`turnpike explain`, admin `POST /explain`).
+ * Leave room for more: `details` is open, so a policy adds the facts it has (a plan's limits, a key).
+ */
+export interface PolicyExplanation {
+  /** One line, e.g. `looks for a key-auth credential in Authorization (apiKey): found k1 of alice`. */
+  readonly summary: string;
+  /** Facts for machines: the credential type looked for, the counting key, the cache key, the upstream URL, ... */
+  readonly details?: Readonly<Record<string, unknown>>;
+  /**
+   * How the request would leave this step: `continue` to the next step (the default), or `answer` when
+   * the step would answer it itself (refuse it, serve it from the cache, forward it upstream), with the
+   * status when known. Later steps are then not explained.
+   */
+  readonly outcome?: "continue" | "answer";
+  readonly status?: number;
+}
+
+/** What the explanation of a whole request hands every step besides the request. */
+export interface ExplainContext {
+  /** `--consumer NAME`: explain as if this consumer had authenticated (an auth step resolves it). */
+  readonly assumedConsumer?: string;
+}
+
+/**
+ * Explains one request for a step, without side effects: no upstream call, no counter moved, nothing
+ * stored. It may set what the real middleware would set on the (synthetic) request and its state, e.g.
+ * the consumer, so the steps after it are explained as they would run.
+ */
+export type StepExplainer = (req: Request, res: Response, context: ExplainContext) => PolicyExplanation | Promise<PolicyExplanation>;
+
+/**
  * A policy: a name, a JSON Schema for its options and a factory that turns validated options into an
  * Express middleware once, when the configuration is compiled.
  */
@@ -126,6 +157,12 @@ export interface PolicyDefinition<Options = Record<string, unknown>> {
   readonly phase?: PolicyPhase;
   /** Builds the middleware from validated options (defaults applied). */
   create(options: Options, ctx: PolicyContext): PolicyMiddleware | Promise<PolicyMiddleware>;
+  /**
+   * Optional: builds the function that says what a step of this policy would do for a request
+   * ({@link StepExplainer}), from the same options and context as {@link create}. Built on a step's
+   * first explanation, never on the request path. A policy without it is shown as "would run here".
+   */
+  explain?(options: Options, ctx: PolicyContext): StepExplainer | Promise<StepExplainer>;
 }
 
 /** A compiled condition: decides, per request, whether a step runs. */
@@ -214,6 +251,8 @@ export function definePolicy<Options = Record<string, unknown>>(definition: Poli
       `policy ${definition.name}: phase must be one of ${POLICY_PHASES.join(", ")}, got ${JSON.stringify(definition.phase)}`,
     );
   }
+  if (definition.explain !== undefined && typeof definition.explain !== "function")
+    throw new TypeError(`policy ${definition.name}: explain must be a function`);
   return brand({ ...definition }, POLICY_BRAND);
 }
 

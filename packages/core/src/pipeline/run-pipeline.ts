@@ -4,7 +4,7 @@
  */
 import type { Request, RequestHandler, Response } from "express";
 import type { Logger } from "../logger.js";
-import type { ConditionPredicate } from "./define.js";
+import type { ConditionPredicate, StepExplainer } from "./define.js";
 
 /** One compiled `{condition, action}` step. */
 export interface CompiledStep {
@@ -17,6 +17,8 @@ export interface CompiledStep {
   /** Runs the step only when it returns true. */
   readonly condition: ConditionPredicate | undefined;
   readonly handle: RequestHandler;
+  /** The policy's explainer, built on first use (absent when the policy has no `explain`). */
+  readonly explainer?: () => Promise<StepExplainer>;
 }
 
 // Steps already reported for calling next() twice: a buggy policy is logged once per compiled step,

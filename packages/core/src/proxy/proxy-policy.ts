@@ -9,6 +9,18 @@ import { proxySchema, type ProxyOptions } from "./proxy-schema.js";
 import { forward } from "./undici-forwarder.js";
 import { compileUpstream, forwardingFacts, joinBasePath } from "./upstream.js";
 
+/** The path (and query) the upstream is asked for: after `stripPath`, then `ignorePath` or `prependPath`. */
+function upstreamPath(
+  url: string,
+  route: string | undefined,
+  basePath: string,
+  options: Pick<ProxyOptions, "stripPath" | "prependPath" | "ignorePath">,
+): string {
+  const path = options.stripPath ? stripRoutePrefix(url, route) : url;
+  if (options.ignorePath) return basePath || "/";
+  return options.prependPath ? joinBasePath(basePath, path) : path;
+}
+
 function stripRoutePrefix(url: string, route: string | undefined): string {
   if (route === undefined) return url;
   const wildcard = route.search(/[:*]/);
@@ -31,7 +43,6 @@ export const proxyPolicy = definePolicy<ProxyOptions>({
   create(policyOptions, ctx) {
     const upstream = compileUpstream(policyOptions, ctx);
     const options = upstream.options;
-    const { stripPath, prependPath, ignorePath } = options;
     const timeouts = { headersTimeout: options.proxyTimeout, bodyTimeout: options.bodyTimeout };
     const basicAuth = options.auth !== undefined ? `Basic ${Buffer.from(options.auth).toString("base64")}` : undefined;
 
@@ -39,9 +50,7 @@ export const proxyPolicy = definePolicy<ProxyOptions>({
       const state = res.locals.turnpike;
       const picked = upstream.pick();
       const target = picked.value;
-      let path = stripPath ? stripRoutePrefix(req.url, state.route) : req.url;
-      if (ignorePath) path = target.basePath || "/";
-      else if (prependPath) path = joinBasePath(target.basePath, path);
+      const path = upstreamPath(req.url, state.route, target.basePath, options);
 
       let headers = buildUpstreamHeaders(req.headers, forwardingFacts(req, state, options, target));
       if (basicAuth !== undefined) {
@@ -66,6 +75,26 @@ export const proxyPolicy = definePolicy<ProxyOptions>({
         },
         next,
       );
+    };
+  },
+  explain(policyOptions, ctx) {
+    const { options, instances } = compileUpstream(policyOptions, ctx);
+    return (req, res) => {
+      const route = res.locals.turnpike.route;
+      const urls = instances.map((u) => u.origin + upstreamPath(req.url, route, u.basePath, options));
+      const balanced = urls.length > 1 ? ` (${options.strategy} over ${urls.length}: ${urls.join(", ")})` : "";
+      return {
+        summary: `forwards to ${urls[0]!}${balanced}`,
+        details: {
+          upstreamUrls: urls,
+          stripPath: options.stripPath,
+          prependPath: options.prependPath,
+          ignorePath: options.ignorePath,
+          changeOrigin: options.changeOrigin,
+          proxyTimeout: options.proxyTimeout,
+        },
+        outcome: "answer",
+      };
     };
   },
 });

@@ -31,6 +31,8 @@ export interface UpstreamInstance {
 export interface Upstream {
   /** The options in force: the policy's, overridden by the serviceEndpoint's `proxyOptions`. */
   readonly options: ProxyOptions;
+  /** Every instance, in configuration order (for explaining where requests would go). */
+  readonly instances: readonly UpstreamInstance[];
   /** Picks an instance; call {@link release} when the exchange with it ends. */
   pick(): BalancedTarget<UpstreamInstance>;
   release(target: BalancedTarget<UpstreamInstance>): void;
@@ -91,7 +93,12 @@ export function compileUpstream(policyOptions: ProxyOptions, ctx: PolicyContext,
   if (balanced.length === 0) throw new ConfigError([{ path, message: "has no upstream URL" }]);
 
   const balancer = createBalancer(balanced, options.strategy);
-  return { options, pick: () => balancer.pick(), release: (target) => balancer.release(target) };
+  return {
+    options,
+    instances: balanced.map((b) => b.value),
+    pick: () => balancer.pick(),
+    release: (target) => balancer.release(target),
+  };
 }
 
 /** Prefixes `path` (path and query) with an instance's base path. */

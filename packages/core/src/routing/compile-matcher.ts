@@ -39,6 +39,16 @@ export interface RouteMatch<T> {
   readonly operation?: ApiOperation;
 }
 
+/** A rule that did not route a request, and what about the request it refused. */
+export interface RouteCandidate<T> {
+  readonly endpoint: ApiEndpointConfig;
+  readonly target: T;
+  /** The path pattern (or operation route); undefined for `pathRegex` rules. */
+  readonly pattern: string | undefined;
+  /** What differs: the host, the path, the method and/or the API version. */
+  readonly mismatches: readonly ("host" | "path" | "method" | "version")[];
+}
+
 /** Finds the route for a request. */
 export interface Matcher<T> {
   /**
@@ -49,6 +59,12 @@ export interface Matcher<T> {
    *   match; endpoints without a version match every request
    */
   match(host: string, method: string, matchPath: string, version?: string): RouteMatch<T> | undefined;
+  /**
+   * The rules nearest to a request (arguments as {@link match}): fewest differences first, then the
+   * longest shared path prefix, then configuration order; at most `limit`. For explaining a miss, never
+   * used on the request path (it tests every rule).
+   */
+  nearest(host: string, method: string, matchPath: string, version?: string, limit?: number): RouteCandidate<T>[];
 }
 
 type HostTest = ((host: string) => boolean) | undefined;
@@ -185,6 +201,7 @@ function methodSet(methods: readonly string[] | undefined): ReadonlySet<string> 
 /** Compiles route entries (in precedence order) into a {@link Matcher}. */
 export function compileMatcher<T>(entries: readonly RouteEntry<T>[]): Matcher<T> {
   const root = newNode<T>();
+  const all: CompiledRoute<T>[] = [];
   let order = 0;
 
   const insert = (keys: readonly IndexKey[], exact: boolean, route: CompiledRoute<T>): void => {
@@ -199,6 +216,7 @@ export function compileMatcher<T>(entries: readonly RouteEntry<T>[]): Matcher<T>
       }
     }
     (exact ? node.exact : node.prefix).push(route);
+    all.push(route);
   };
 
   for (const entry of entries) {
@@ -320,6 +338,41 @@ export function compileMatcher<T>(entries: readonly RouteEntry<T>[]): Matcher<T>
         params: bestParams!,
       };
       return found.operation === undefined ? match : { ...match, operation: found.operation };
+    },
+
+    nearest(host, method, matchPath, version, limit = 3) {
+      const lowerPath = matchPath.toLowerCase();
+      const trimmed = (p: string): string => (p.length > 1 && p.endsWith("/") ? p.slice(0, -1) : p);
+      const pathMatches = (route: CompiledRoute<T>): boolean => {
+        if (route.matchAll) return true;
+        // An exact literal rule has no regex: the tree walk compares it; here, compare the text.
+        if (route.exactLiteral) return trimmed(route.pattern!.toLowerCase()) === trimmed(lowerPath);
+        return route.regex!.test(matchPath);
+      };
+      const shared = (pattern: string | undefined): number => {
+        if (pattern === undefined) return 0;
+        const p = pattern.toLowerCase();
+        let i = 0;
+        while (i < p.length && i < lowerPath.length && p[i] === lowerPath[i]) i++;
+        return i;
+      };
+      return all
+        .map((route) => {
+          const mismatches: ("host" | "path" | "method" | "version")[] = [];
+          if (route.host !== undefined && !route.host(host)) mismatches.push("host");
+          if (!pathMatches(route)) mismatches.push("path");
+          if (route.methods !== undefined && !route.methods.has(method)) mismatches.push("method");
+          if (route.version !== undefined && route.version !== version) mismatches.push("version");
+          return { route, mismatches, shared: mismatches.includes("path") ? shared(route.pattern) : Infinity };
+        })
+        .sort((a, b) => a.mismatches.length - b.mismatches.length || b.shared - a.shared || a.route.order - b.route.order)
+        .slice(0, limit)
+        .map(({ route, mismatches }) => ({
+          endpoint: route.entry.endpoint,
+          target: route.entry.target,
+          pattern: route.pattern,
+          mismatches,
+        }));
     },
   };
 }

@@ -21,6 +21,7 @@ import { createMessageClasses } from "./express-prototypes.js";
 import { createRequestHandler, type RequestObserver } from "./handle-request.js";
 import { openListeners, type GatewayListeners } from "./listeners.js";
 import { SnapshotHolder } from "./snapshot-holder.js";
+import { explainRequest, type ExplainInput, type RequestExplanation } from "../explain/explain-request.js";
 
 /** Options of {@link createGateway}. */
 export interface CreateGatewayOptions extends LoadConfigOptions {
@@ -74,6 +75,12 @@ export interface Gateway {
   close(): Promise<void>;
   /** Calls `observer` when each response ends; returns a function that removes it. */
   observe(observer: RequestObserver): () => void;
+  /**
+   * Says what the current configuration would do with a request, without sending anything upstream
+   * (`turnpike explain`, admin `POST /explain`).
+   * @throws GatewayError BAD_REQUEST when `input` does not describe a request
+   */
+  explain(input: ExplainInput): Promise<RequestExplanation>;
 }
 
 async function loadAdminModule(config: GatewayConfig): Promise<AdminModule> {
@@ -195,6 +202,10 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
         for (const err of errors) logger.warn("while closing: %s", (err as Error)?.message ?? err);
       })();
       return closing;
+    },
+
+    explain(input) {
+      return explainRequest(input, snapshots.current, classes);
     },
 
     observe(observer) {

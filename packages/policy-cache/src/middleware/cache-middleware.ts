@@ -17,10 +17,24 @@ import { audienceOf, primaryKey, unverifiedCredentials, variantKey } from "../ke
 import type { Descriptor } from "../key/descriptor.js";
 import { DEFAULT_DESCRIPTOR } from "../key/descriptor.js";
 import type { FlightOutcome } from "../runtime/flights.js";
-import { isPromise } from "../stores/cache-store.js";
+import { isPromise, type CacheStore } from "../stores/cache-store.js";
 import type { CacheRuntime } from "./cache-runtime.js";
 import { MissHandler } from "./miss-handler.js";
 import { BYPASS, MISS, serveEntry } from "./serve-entry.js";
+
+/** Why a request goes past the cache untouched (`x-cache: BYPASS`), or undefined when it does not. */
+export function bypassReason(req: Request, bypassHeaders: readonly string[], store: CacheStore): string | undefined {
+  const method = req.method;
+  if (method !== "GET" && method !== "HEAD") return `method ${method}`;
+  const headers = req.headers;
+  // Range requests would need partial entries; a request's no-store asks that nothing be kept.
+  if (headers.range !== undefined) return "a Range request";
+  if (headers["cache-control"] !== undefined && requestForbidsStore(headers["cache-control"]))
+    return "the request's Cache-Control forbids storing";
+  for (let i = 0; i < bypassHeaders.length; i++) if (headers[bypassHeaders[i]!] !== undefined) return `header ${bypassHeaders[i]!}`;
+  if (!store.available()) return "the store is unavailable";
+  return undefined;
+}
 
 /** Builds the policy's middleware. */
 export function createCacheMiddleware(rt: CacheRuntime): RequestHandler {
@@ -150,14 +164,7 @@ export function createCacheMiddleware(rt: CacheRuntime): RequestHandler {
   }
 
   return function cache(req, res, next) {
-    const method = req.method;
-    if (method !== "GET" && method !== "HEAD") return bypass(res, next);
-    const headers = req.headers;
-    // Range requests would need partial entries; a request's no-store asks that nothing be kept.
-    if (headers.range !== undefined || (headers["cache-control"] !== undefined && requestForbidsStore(headers["cache-control"])))
-      return bypass(res, next);
-    for (let i = 0; i < bypassHeaders.length; i++) if (headers[bypassHeaders[i]!] !== undefined) return bypass(res, next);
-    if (!store.available()) return bypass(res, next);
+    if (bypassReason(req, bypassHeaders, store) !== undefined) return bypass(res, next);
     const state = res.locals.turnpike;
     const credentials = state.consumer === undefined ? unverifiedCredentials(req, credentialHeaders) : undefined;
     const primary = primaryKey(req, state, sortQuery);

@@ -11,7 +11,8 @@ import type { Request, Response } from "express";
 import cors, { type CorsOptions as CorsPackageOptions } from "cors";
 import { joinPath } from "../../config/schema-validator.js";
 import { ConfigError, type ConfigProblem } from "../../errors.js";
-import { definePolicy, type PolicyContext } from "../../pipeline/define.js";
+import { observeMiddleware, outcomeExplanation } from "../../explain/observe-middleware.js";
+import { definePolicy, type PolicyContext, type PolicyMiddleware } from "../../pipeline/define.js";
 
 /** Options of the `cors` policy (Express Gateway's names and defaults). */
 export interface CorsOptions {
@@ -238,6 +239,19 @@ export const corsPolicy = definePolicy<CorsOptions>({
         return handle(asActual, res, proceed);
       }
       handle(req, res, proceed);
+    };
+  },
+  explain(options, ctx) {
+    const handle = this.create(options, ctx) as PolicyMiddleware;
+    return async (req, res) => {
+      const origin = req.headers.origin;
+      const outcome = await observeMiddleware(handle, req, res);
+      const allowed = res.getHeader("access-control-allow-origin");
+      const summary =
+        origin === undefined
+          ? "no Origin header: not a CORS request"
+          : `origin ${origin} ${allowed === undefined ? "not allowed (no Access-Control-Allow-Origin)" : `allowed (Access-Control-Allow-Origin: ${String(allowed)})`}`;
+      return outcomeExplanation(summary, outcome, { origin: origin ?? null, allowOrigin: allowed === undefined ? null : String(allowed) });
     };
   },
 });

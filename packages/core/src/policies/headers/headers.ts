@@ -81,4 +81,11 @@ export const headersPolicy = definePolicy<HeadersOptions>({
       next();
     };
   },
+  explain(options) {
+    const names = Object.keys(options.forwardHeaders).map((name) => `${options.headersPrefix}${name}`);
+    return () => ({
+      summary: names.length === 0 ? "sets no header" : `sets upstream header${names.length > 1 ? "s" : ""} ${names.join(", ")}`,
+      details: { headers: names },
+    });
+  },
 });

@@ -7,7 +7,8 @@
  */
 import proxyaddr from "proxy-addr";
 import { ConfigError, GatewayError, type ConfigProblem } from "../../errors.js";
-import { definePolicy } from "../../pipeline/define.js";
+import { observeMiddleware, outcomeExplanation } from "../../explain/observe-middleware.js";
+import { definePolicy, type PolicyMiddleware } from "../../pipeline/define.js";
 
 /** Options of the `ip-filter` policy. */
 export interface IpFilterOptions {
@@ -73,6 +74,17 @@ export const ipFilterPolicy = definePolicy<IpFilterOptions>({
         return;
       }
       next();
+    };
+  },
+  explain(options, ctx) {
+    const handle = this.create(options, ctx) as PolicyMiddleware;
+    return async (req, res) => {
+      const clientIp = res.locals.turnpike.clientIp;
+      return outcomeExplanation(`client ${clientIp}`, await observeMiddleware(handle, req, res), {
+        clientIp,
+        allow: options.allow,
+        deny: options.deny,
+      });
     };
   },
 });

@@ -105,4 +105,11 @@ export const logPolicy = definePolicy<LogOptions>({
       access(req, res, next);
     };
   },
+  explain(options) {
+    const what =
+      options.message !== undefined
+        ? `message ${JSON.stringify(options.message)}`
+        : `format ${JSON.stringify(options.format ?? "combined")}`;
+    return () => ({ summary: `logs the request (${what}) when its response ends`, details: { ...options } });
+  },
 });

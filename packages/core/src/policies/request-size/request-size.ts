@@ -6,7 +6,8 @@ import type { Response } from "express";
 import { Transform, type Readable, type TransformCallback } from "node:stream";
 import { ConfigError } from "../../errors.js";
 import { parseByteSize, payloadTooLarge } from "../../http/body-size.js";
-import { definePolicy } from "../../pipeline/define.js";
+import { observeMiddleware, outcomeExplanation } from "../../explain/observe-middleware.js";
+import { definePolicy, type PolicyMiddleware } from "../../pipeline/define.js";
 
 /** Options of the `request-size` policy. */
 export interface RequestSizeOptions {
@@ -57,6 +58,15 @@ export const requestSizePolicy = definePolicy<RequestSizeOptions>({
       source.on("error", (err) => limited.destroy(err));
       state.requestBody = source.pipe(limited);
       next();
+    };
+  },
+  explain(options, ctx) {
+    const handle = this.create(options, ctx) as PolicyMiddleware;
+    const limit = parseByteSize(options.limit)!;
+    return async (req, res) => {
+      const declared = req.headers["content-length"];
+      const summary = `limit ${limit} bytes, ${declared === undefined ? "no Content-Length (a streamed body is counted as it arrives)" : `Content-Length ${declared}`}`;
+      return outcomeExplanation(summary, await observeMiddleware(handle, req, res), { limit, contentLength: declared ?? null });
     };
   },
 });

@@ -14,6 +14,7 @@ import { definePolicy } from "../../pipeline/define.js";
 import type { Logger } from "../../logger.js";
 import { applyHeaderEdits, REQUEST_HEADERS, reservedRequestHeaderReason } from "../../message-edits/header-edits.js";
 import { payloadTooLarge } from "../../http/body-size.js";
+import { describeEdits } from "../../message-edits/transformer-edits.js";
 import {
   applyJsonEdits,
   compileTransformer,
@@ -106,6 +107,9 @@ export const requestTransformerPolicy = definePolicy<TransformerOptions>({
       // error handler: a body that cannot be transformed is answered, never left hanging.
       transformBody(kind, body, limits, req, res, logger).then(() => next(), next);
     };
+  },
+  explain(options) {
+    return () => ({ summary: describeEdits(options, "request"), details: { headers: options.headers ?? {}, body: options.body ?? {} } });
   },
 });
 

@@ -18,6 +18,7 @@ import { definePolicy } from "../../pipeline/define.js";
 import { HOP_BY_HOP } from "../../proxy/forwarded-headers.js";
 import { applyHeaderArgument, chunkToBuffer, endArguments, setLengthOfSingleEnd } from "../../http/response-writes.js";
 import { applyHeaderEdits, RESPONSE_HEADERS, type HeaderEdits } from "../../message-edits/header-edits.js";
+import { describeEdits } from "../../message-edits/transformer-edits.js";
 import {
   applyJsonEdits,
   compileTransformer,
@@ -246,5 +247,8 @@ export const responseTransformerPolicy = definePolicy<TransformerOptions>({
       wrapBody(req, res, next, compiled, body, logger);
       next();
     };
+  },
+  explain(options) {
+    return () => ({ summary: describeEdits(options, "response"), details: { headers: options.headers ?? {}, body: options.body ?? {} } });
   },
 });

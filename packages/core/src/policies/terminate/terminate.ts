@@ -30,4 +30,7 @@ export const terminatePolicy = definePolicy<TerminateOptions>({
       res.end(body);
     };
   },
+  explain({ statusCode, message }) {
+    return () => ({ summary: `answers ${statusCode} ${JSON.stringify(message)}`, outcome: "answer", status: statusCode });
+  },
 });

@@ -3,7 +3,8 @@
  * username and its basic-auth credential's password. The password may contain `:` (only the first
  * colon separates it from the username).
  */
-import { definePolicy } from "@turnpike/core";
+import { definePolicy, type PolicyMiddleware } from "@turnpike/core";
+import { explainAuth } from "../../auth/explain-auth.js";
 import type { NextFunction, Request, Response } from "express";
 import { admit, quoteRealm, refuse } from "../../auth/auth-outcome.js";
 import { checkSecret, INVALID, setUpAuth, type CheckResult } from "../../auth/auth-setup.js";
@@ -47,5 +48,9 @@ export const basicAuthPolicy = definePolicy<BasicAuthOptions>({
       if (result instanceof Promise) result.then((r) => finish(req, res, next, r), next);
       else finish(req, res, next, result);
     };
+  },
+  async explain(options, ctx) {
+    const handle = (await this.create(options, ctx)) as PolicyMiddleware;
+    return explainAuth("basic-auth", "in header Authorization (scheme Basic)", handle, ctx);
   },
 });

@@ -9,7 +9,8 @@
  * Every token problem answers 401 (never 500); an unreachable JWKS answers 503.
  */
 import { randomUUID } from "node:crypto";
-import { ConfigError, GatewayError, definePolicy, type Consumer } from "@turnpike/core";
+import { ConfigError, GatewayError, definePolicy, type Consumer, type PolicyMiddleware } from "@turnpike/core";
+import { explainAuth } from "../../auth/explain-auth.js";
 import type { NextFunction, Request, Response } from "express";
 import passport from "passport";
 import { Strategy as JwtStrategy, type StrategyOptionsWithoutRequest, type VerifiedCallback } from "passport-jwt";
@@ -132,5 +133,19 @@ export const jwtPolicy = definePolicy<JwtOptions>({
       if (token === undefined) return refuse("missing", options, challenge("missing"), next);
       authenticator.authenticate(strategyName, { session: false }, onResult(req, res, next))(req, res, next);
     };
+  },
+  async explain(options, ctx) {
+    const handle = (await this.create(options, ctx)) as PolicyMiddleware;
+    const where =
+      options.jwtExtractor === "authBearer"
+        ? "(a JWT) in header Authorization (scheme Bearer)"
+        : `(a JWT) by ${options.jwtExtractor} ${options.jwtExtractorField ?? ""}`.trimEnd();
+    const explain = explainAuth(
+      "jwt",
+      options.checkCredentialExistence ? `${where}, its sub a jwt credential's keyId` : where,
+      handle,
+      ctx,
+    );
+    return explain;
   },
 });

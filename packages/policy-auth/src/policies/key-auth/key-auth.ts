@@ -5,7 +5,8 @@
  * The hot path (a declared or cached key) allocates little and never queries the store or runs a slow
  * hash: one map lookup and one SHA-256 digest compared in constant time.
  */
-import { ConfigError, definePolicy } from "@turnpike/core";
+import { ConfigError, definePolicy, type PolicyMiddleware } from "@turnpike/core";
+import { explainAuth } from "../../auth/explain-auth.js";
 import type { NextFunction, Request, Response } from "express";
 import { admit, quoteRealm, refuse } from "../../auth/auth-outcome.js";
 import { checkSecret, INVALID, setUpAuth, type CheckResult } from "../../auth/auth-setup.js";
@@ -84,5 +85,15 @@ export const keyAuthPolicy = definePolicy<KeyAuthOptions>({
         finish(req, res, next, result, fromQuery);
       }
     };
+  },
+  async explain(options, ctx) {
+    const handle = (await this.create(options, ctx)) as PolicyMiddleware;
+    const places = [
+      ...(options.disableHeaders
+        ? []
+        : [`in header ${options.apiKeyHeader}${options.disableHeadersScheme ? "" : ` (scheme ${options.apiKeyHeaderScheme})`}`]),
+      ...(options.disableQueryParam ? [] : [`in query parameter ${options.apiKeyField}`]),
+    ];
+    return explainAuth("key-auth", places.join(" or "), handle, ctx);
   },
 });

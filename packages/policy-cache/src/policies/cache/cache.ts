@@ -6,8 +6,9 @@ import { definePolicy, registerAdminRoute, type PolicyContext, type PolicyDefini
 import { purgeRoute } from "../../admin/purge-route.js";
 import { systemClock, type Clock } from "../../clock.js";
 import { createCacheMiddleware } from "../../middleware/cache-middleware.js";
-import { cacheSchema, compileOptions, type CacheOptions } from "./cache-options.js";
-import { cacheRegistry } from "../../runtime/cache-registry.js";
+import { cacheSchema, compileOptions, type CacheOptions, type CompiledCacheOptions } from "./cache-options.js";
+import { cacheRegistry, type CacheRegistry } from "../../runtime/cache-registry.js";
+import { explainCache } from "../../middleware/explain-cache.js";
 import { CacheCounters } from "../../runtime/counters.js";
 import type { CacheStore } from "../../stores/cache-store.js";
 import { MemoryStore } from "../../stores/memory-store.js";
@@ -28,6 +29,32 @@ function warnIfBeforeAuth(ctx: PolicyContext): void {
     );
 }
 
+/** The store of `options.backend`, shared by every step with the same settings (released by the caller). */
+function acquireStore(options: CompiledCacheOptions, ctx: PolicyContext, registry: CacheRegistry, clock: Clock): CacheStore {
+  if (options.backend === "redis") {
+    const redis = ctx.stores.redis!;
+    const logger = ctx.logger;
+    const near = { ttlMs: options.nearCacheTtl, maxSize: options.maxSize };
+    return registry.acquire(
+      `redis:${near.ttlMs}:${near.maxSize}`,
+      () =>
+        new RedisStore(
+          redis,
+          ctx.stores.prefix,
+          clock,
+          near,
+          (err) => {
+            registry.storeErrors++;
+            logger.debug("redis command failed: %s", (err as Error)?.message ?? err);
+          },
+          ctx.stores.subscribe,
+        ),
+    );
+  }
+  const maxSize = options.maxSize;
+  return registry.acquire(`memory:${maxSize}`, () => new MemoryStore(maxSize, clock));
+}
+
 /** Builds the `cache` policy definition (the package exports one built with the system clock). */
 export function createCachePolicy(dependencies: CachePolicyDependencies = {}): PolicyDefinition<CacheOptions> {
   const clock = dependencies.clock ?? systemClock;
@@ -42,30 +69,7 @@ export function createCachePolicy(dependencies: CachePolicyDependencies = {}): P
       registerAdminRoute(ctx.stores.shared, purgeRoute(registry));
       warnIfBeforeAuth(ctx);
 
-      let store: CacheStore;
-      if (options.backend === "redis") {
-        const redis = ctx.stores.redis!;
-        const logger = ctx.logger;
-        const near = { ttlMs: options.nearCacheTtl, maxSize: options.maxSize };
-        store = registry.acquire(
-          `redis:${near.ttlMs}:${near.maxSize}`,
-          () =>
-            new RedisStore(
-              redis,
-              ctx.stores.prefix,
-              clock,
-              near,
-              (err) => {
-                registry.storeErrors++;
-                logger.debug("redis command failed: %s", (err as Error)?.message ?? err);
-              },
-              ctx.stores.subscribe,
-            ),
-        );
-      } else {
-        const maxSize = options.maxSize;
-        store = registry.acquire(`memory:${maxSize}`, () => new MemoryStore(maxSize, clock));
-      }
+      const store = acquireStore(options, ctx, registry, clock);
       const counters = new CacheCounters(ctx.pipeline);
       registry.track(counters);
       ctx.onClose(() => {
@@ -73,6 +77,13 @@ export function createCachePolicy(dependencies: CachePolicyDependencies = {}): P
         registry.release(store);
       });
       return createCacheMiddleware({ options, store, registry, counters, clock });
+    },
+    explain(raw, ctx) {
+      const options = compileOptions(raw, ctx);
+      const registry = cacheRegistry(ctx.stores.shared, ctx.metrics);
+      const store = acquireStore(options, ctx, registry, clock);
+      ctx.onClose(() => registry.release(store));
+      return (req, res) => explainCache(req, res, options, store, clock);
     },
   });
 }

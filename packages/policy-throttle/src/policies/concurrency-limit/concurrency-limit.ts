@@ -13,6 +13,7 @@ import { bucketName } from "../../stores/open-window-counters.js";
 import { RedisSlotStore } from "../../stores/redis-slot-store.js";
 import { createStoreFailureHandler } from "../../stores/store-failures.js";
 import { storeRegistry } from "../../stores/store-registry.js";
+import { explainKey } from "../../keys/explain-key.js";
 import { ConcurrencyGate, type Waiter } from "./concurrency-gate.js";
 import { concurrencyLimitSchema, type ConcurrencyLimitOptions } from "./concurrency-limit-schema.js";
 
@@ -125,6 +126,16 @@ export const concurrencyLimitPolicy = definePolicy<ConcurrencyLimitOptions>({
         },
         (err: unknown) => failure.fail(err, req, res, next),
       );
+    };
+  },
+  explain(options, ctx) {
+    const key = compileKey(options.by, ctx, `${ctx.path}.by`, options.ipv6Subnet);
+    return (req, res) => {
+      const counted = explainKey(key, req, res);
+      return {
+        summary: `holds a slot under key ${JSON.stringify(counted.key)} (by ${counted.by}): at most ${options.max} in flight, ${options.maxQueue} waiting`,
+        details: { ...counted, max: options.max, maxQueue: options.maxQueue },
+      };
     };
   },
 });

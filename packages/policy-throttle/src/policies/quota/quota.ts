@@ -11,6 +11,7 @@ import { chooseStore } from "../../stores/choose-store.js";
 import { openWindowCounters } from "../../stores/open-window-counters.js";
 import { createStoreFailureHandler } from "../../stores/store-failures.js";
 import type { WindowCounter, WindowHit } from "../../stores/window-counter.js";
+import { explainKey } from "../../keys/explain-key.js";
 import { LONGEST_PERIOD_MS, createPeriodClock } from "./quota-periods.js";
 import { quotaSchema, type QuotaOptions } from "./quota-schema.js";
 
@@ -74,6 +75,16 @@ export const quotaPolicy = definePolicy<QuotaOptions>({
         },
         (err: unknown) => failure.fail(err, req, res, next),
       );
+    };
+  },
+  explain(options, ctx) {
+    const key = compileKey(options.by, ctx, `${ctx.path}.by`, options.ipv6Subnet);
+    return (req, res) => {
+      const counted = explainKey(key, req, res);
+      return {
+        summary: `counts under key ${JSON.stringify(counted.key)} (by ${counted.by}): at most ${options.max} per ${String(options.period)}`,
+        details: { ...counted, max: options.max, period: options.period },
+      };
     };
   },
 });

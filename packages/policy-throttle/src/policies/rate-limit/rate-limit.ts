@@ -4,14 +4,25 @@
  * middleware; counts kept in the step's own window counters (memory, or Redis shared by every instance)
  * through express-rate-limit's Store interface.
  */
-import { ConfigError, GatewayError, definePolicy } from "@turnpike/core";
+import { ConfigError, GatewayError, definePolicy, type PolicyContext } from "@turnpike/core";
 import { rateLimit } from "express-rate-limit";
-import { compileKey, compileTemplateKey } from "../../keys/compile-key.js";
+import { compileKey, compileTemplateKey, type ThrottleKey } from "../../keys/compile-key.js";
+import { explainKey } from "../../keys/explain-key.js";
 import { chooseStore } from "../../stores/choose-store.js";
 import { openWindowCounters } from "../../stores/open-window-counters.js";
 import { secondsUntil } from "../../seconds-until.js";
 import { rateLimitSchema, type RateLimitOptions } from "./rate-limit-schema.js";
 import { CLIENT_IP_KEY_PREFIX, WindowCounterStore } from "./window-counter-store.js";
+
+/** The step's key: `rateLimitBy` (Express Gateway's template) or `by`. */
+function rateLimitKey(options: RateLimitOptions, ctx: PolicyContext): ThrottleKey {
+  if (options.by !== undefined && options.rateLimitBy !== undefined) {
+    throw new ConfigError([{ path: `${ctx.path}.by`, message: "use either by or rateLimitBy, not both" }]);
+  }
+  return options.rateLimitBy !== undefined
+    ? compileTemplateKey(options.rateLimitBy, ctx, `${ctx.path}.rateLimitBy`, options.ipv6Subnet)
+    : compileKey(options.by ?? "ip", ctx, `${ctx.path}.by`, options.ipv6Subnet);
+}
 
 const THROTTLED_HELP = "Requests refused by a throttling policy";
 
@@ -22,14 +33,8 @@ export const rateLimitPolicy = definePolicy<RateLimitOptions>({
   description: "Limits requests per key (client IP, consumer, header, template) in fixed windows; 429 beyond the limit.",
   schema: rateLimitSchema,
   create(options, ctx) {
-    if (options.by !== undefined && options.rateLimitBy !== undefined) {
-      throw new ConfigError([{ path: `${ctx.path}.by`, message: "use either by or rateLimitBy, not both" }]);
-    }
     const { max, windowMs } = options;
-    const key =
-      options.rateLimitBy !== undefined
-        ? compileTemplateKey(options.rateLimitBy, ctx, `${ctx.path}.rateLimitBy`, options.ipv6Subnet)
-        : compileKey(options.by ?? "ip", ctx, `${ctx.path}.by`, options.ipv6Subnet);
+    const key = rateLimitKey(options, ctx);
     const counters = openWindowCounters(ctx, chooseStore(options.store, ctx), "rl", windowMs, max);
     const refusal = new GatewayError("RATE_LIMITED", options.message, { status: options.statusCode });
     const throttledLabels = { policy: ctx.name, pipeline: ctx.pipeline };
@@ -59,5 +64,15 @@ export const rateLimitPolicy = definePolicy<RateLimitOptions>({
       validate: false,
       passOnStoreError: false,
     });
+  },
+  explain(options, ctx) {
+    const key = rateLimitKey(options, ctx);
+    return (req, res) => {
+      const counted = explainKey(key, req, res);
+      return {
+        summary: `counts under key ${JSON.stringify(counted.key)} (by ${counted.by}): at most ${options.max} per ${options.windowMs} ms, in this step's own buckets`,
+        details: { ...counted, max: options.max, windowMs: options.windowMs },
+      };
+    };
   },
 });
