@@ -163,7 +163,7 @@ describe("turnpike migrate", () => {
     expect(text).toContain("# Uncomment `key-auth:` when instructed to in the Getting Started guide.");
     expect(text).not.toMatch(/expression|oauth2/);
     expect(text).toContain(`url: redis://127.0.0.1:${redis.port}`);
-  });
+  }, 120_000);
 
   it("serves the migrated consumers with their Express Gateway secrets, ids and statuses", async () => {
     gateway = await spawnGateway(path.join(out, "gateway.config.yml"), { args: ["--no-watch"] });
@@ -193,7 +193,7 @@ describe("turnpike migrate", () => {
     expect((await get("/token", { authorization: `Bearer ${token}` })).status).toBe(200);
     expect((await get("/script", {})).status).toBe(404);
     expect((await get("/login", {})).status).toBe(404);
-  });
+  }, 120_000);
 
   it("imports nothing twice when run again", async () => {
     const again = await runTurnpike(["migrate", project, "-o", out, "--force"], { timeoutMs: 60_000 });
@@ -201,7 +201,7 @@ describe("turnpike migrate", () => {
     expect(again.stdout).toMatch(/data: imported into redis \(prefix turnpike:\): nothing new/);
     expect(again.stdout).toContain("data: user alice: already imported");
     expect(again.stdout).toContain(`data: key-auth credential ${data.aliceKey.keyId}: already imported`);
-  });
+  }, 120_000);
 });
 
 describe("turnpike migrate on a project as Express Gateway generated it", () => {
@@ -216,11 +216,11 @@ describe("turnpike migrate on a project as Express Gateway generated it", () => 
       code: 1,
       stderr: expect.stringMatching(/exists \(--force overwrites it\)/),
     });
-  });
+  }, 120_000);
 
   it("refuses a directory that is not an Express Gateway project", async () => {
     const result = await runTurnpike(["migrate", path.dirname(eg.project)]);
     expect(result).toMatchObject({ code: 1, stderr: expect.stringMatching(/no gateway\.config\.yml in/) });
     expect(await runTurnpike(["migrate"])).toMatchObject({ code: 2 });
-  });
+  }, 120_000);
 });
